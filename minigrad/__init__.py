@@ -1,0 +1,20 @@
+"""minigrad: a small reverse-mode autograd engine with exact Hessian-vector products.
+
+    import numpy as np, minigrad as mg
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (mg.tanh(x) * x).sum(); y.backward(); x.grad
+    mg.hvp(lambda t: (t ** 3).sum(), np.array([1.0, 2.0]), np.ones(2))   # [6, 12]
+
+Layers (each imports only from those above it): tensor (the graph), ops (the
+primitives and their rules), autodiff (grad, hvp, ...), check (finite differences).
+"""
+
+from . import check, ops
+from .autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
+from .ops import (
+    add, broadcast_to, concatenate, cos, div, exp, getitem, log, matmul, mean, mul, neg,
+    pow, relu, reshape, sigmoid, sin, softplus, sub, sum, tanh, transpose,
+)
+from .tensor import Tensor, as_tensor, backprop, is_grad_enabled, no_grad
+
+__version__ = "0.1.0"

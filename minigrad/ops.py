@@ -1,0 +1,377 @@
+"""The primitives: each op is one function with its forward (numpy) and, beside it,
+its vector-Jacobian rule written with Tensor ops.
+
+A rule has the form ``vjp(g, out) -> (cotangent for each input,)`` where ``g`` is
+the cotangent of the result. Rules may return a cotangent of the *broadcast* shape;
+``tensor._unbroadcast`` sums it back to the input's shape, so no rule deals with
+broadcasting. Because rules use Tensor ops (never raw numpy on ``g``), the backward
+pass is itself a graph, and differentiating it gives Hessian-vector products.
+
+To add your own op, copy the shape of ``sin`` below: compute the value with numpy,
+write the rule with existing ops, call ``make_node``. Then prove it with
+``minigrad.check.check_grad`` and ``check_hvp`` (README: "Add your own op").
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from .tensor import Tensor, as_tensor, make_node
+
+
+def _broadcast_shape(op: str, a: Tensor, b: Tensor) -> tuple[int, ...]:
+    """Check that two shapes broadcast (numpy rules); name both shapes if not."""
+    try:
+        return np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast together") from None
+
+
+# ---------------------------------------------------------------------------
+# Arithmetic.
+# ---------------------------------------------------------------------------
+def add(a, b) -> Tensor:
+    """a + b, elementwise with broadcasting. d/da = 1, d/db = 1."""
+    a, b = as_tensor(a), as_tensor(b)
+    _broadcast_shape("add", a, b)
+
+    def vjp(g, out):
+        return g, g
+
+    return make_node(a.data + b.data, (a, b), vjp, "add")
+
+
+def sub(a, b) -> Tensor:
+    """a - b, elementwise with broadcasting. d/da = 1, d/db = -1."""
+    a, b = as_tensor(a), as_tensor(b)
+    _broadcast_shape("sub", a, b)
+
+    def vjp(g, out):
+        return g, neg(g)
+
+    return make_node(a.data - b.data, (a, b), vjp, "sub")
+
+
+def neg(a) -> Tensor:
+    """-a. d/da = -1."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (neg(g),)
+
+    return make_node(-a.data, (a,), vjp, "neg")
+
+
+def mul(a, b) -> Tensor:
+    """a * b, elementwise with broadcasting. d/da = b, d/db = a."""
+    a, b = as_tensor(a), as_tensor(b)
+    _broadcast_shape("mul", a, b)
+
+    def vjp(g, out):
+        return mul(g, b), mul(g, a)
+
+    return make_node(a.data * b.data, (a, b), vjp, "mul")
+
+
+def div(a, b) -> Tensor:
+    """a / b, elementwise with broadcasting. d/da = 1/b, d/db = -a/b^2."""
+    a, b = as_tensor(a), as_tensor(b)
+    _broadcast_shape("div", a, b)
+
+    def vjp(g, out):
+        g_over_b = div(g, b)
+        return g_over_b, neg(mul(g_over_b, out))  # -g a / b^2 = -(g / b) * (a / b)
+
+    return make_node(a.data / b.data, (a, b), vjp, "div")
+
+
+def pow(a, exponent) -> Tensor:
+    """a ** p for a constant real number p. d/da = p a^(p-1).
+
+    For non-integer p the input must be positive (as in numpy).
+    """
+    if isinstance(exponent, Tensor) or not isinstance(exponent, numbers.Real):
+        raise TypeError(f"pow: the exponent must be a real number (a constant), got {type(exponent).__name__}")
+    p = float(exponent)
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        if p == 0.0:
+            return (None,)
+        if p == 1.0:
+            return (g,)
+        return (mul(g, mul(p, pow(a, p - 1.0))),)
+
+    return make_node(np.power(a.data, p), (a,), vjp, "pow")
+
+
+# ---------------------------------------------------------------------------
+# Elementwise functions.
+# ---------------------------------------------------------------------------
+def exp(a) -> Tensor:
+    """exp(a). d/da = exp(a) (reuses the result)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (mul(g, out),)
+
+    return make_node(np.exp(a.data), (a,), vjp, "exp")
+
+
+def log(a) -> Tensor:
+    """Natural log of a (a > 0). d/da = 1/a."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (div(g, a),)
+
+    return make_node(np.log(a.data), (a,), vjp, "log")
+
+
+def tanh(a) -> Tensor:
+    """tanh(a). d/da = 1 - tanh(a)^2 (reuses the result)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (mul(g, sub(1.0, mul(out, out))),)
+
+    return make_node(np.tanh(a.data), (a,), vjp, "tanh")
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp of a non-positive number never overflows; both branches are exact.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid(a) -> Tensor:
+    """1 / (1 + exp(-a)), computed without overflow. d/da = s (1 - s)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (mul(g, mul(out, sub(1.0, out))),)
+
+    return make_node(_stable_sigmoid(a.data), (a,), vjp, "sigmoid")
+
+
+def softplus(a) -> Tensor:
+    """log(1 + exp(a)), computed without overflow. d/da = sigmoid(a)."""
+    a = as_tensor(a)
+    value = np.maximum(a.data, 0.0) + np.log1p(np.exp(-np.abs(a.data)))
+
+    def vjp(g, out):
+        return (mul(g, sigmoid(a)),)
+
+    return make_node(value, (a,), vjp, "softplus")
+
+
+def relu(a) -> Tensor:
+    """max(a, 0). d/da = 1 where a > 0, else 0 (and second derivative 0, away from the kink)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        # The step function is a constant as far as the graph is concerned.
+        return (mul(g, Tensor(a.data > 0)),)
+
+    return make_node(np.maximum(a.data, 0.0), (a,), vjp, "relu")
+
+
+def sin(a) -> Tensor:
+    """sin(a). d/da = cos(a)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (mul(g, cos(a)),)
+
+    return make_node(np.sin(a.data), (a,), vjp, "sin")
+
+
+def cos(a) -> Tensor:
+    """cos(a). d/da = -sin(a)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (neg(mul(g, sin(a))),)
+
+    return make_node(np.cos(a.data), (a,), vjp, "cos")
+
+
+# ---------------------------------------------------------------------------
+# Linear algebra.
+# ---------------------------------------------------------------------------
+def matmul(a, b) -> Tensor:
+    """Matrix product a @ b for 1-D and 2-D operands.
+
+    Shapes: (n, k) @ (k, m) -> (n, m); (n, k) @ (k,) -> (n,); (k,) @ (k, m) -> (m,);
+    (k,) @ (k,) -> () (the dot product). For 2-D: dA = G B^T, dB = A^T G.
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+        raise ValueError(f"matmul: expected 1-D or 2-D operands, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
+            f"({a.shape[-1]} != {b.shape[0]})"
+        )
+
+    def vjp(g, out):
+        if a.ndim == 2 and b.ndim == 2:
+            return matmul(g, transpose(b)), matmul(transpose(a), g)
+        if a.ndim == 2:  # matrix @ vector: out_i = sum_k A_ik b_k
+            return mul(reshape(g, (-1, 1)), b), matmul(g, a)
+        if b.ndim == 2:  # vector @ matrix: out_j = sum_k a_k B_kj
+            return matmul(b, g), mul(reshape(a, (-1, 1)), g)
+        return mul(g, b), mul(g, a)  # dot product
+
+    return make_node(np.asarray(a.data @ b.data), (a, b), vjp, "matmul")
+
+
+# ---------------------------------------------------------------------------
+# Reductions and shape changes.
+# ---------------------------------------------------------------------------
+def _normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    normalized = []
+    for ax in axes:
+        if not -ndim <= ax < builtins.max(ndim, 1):
+            raise ValueError(f"{op}: axis {ax} is out of range for an array of {ndim} dimensions")
+        normalized.append(ax % ndim if ndim else 0)
+    return tuple(sorted(set(normalized)))
+
+
+def broadcast_to(a, shape) -> Tensor:
+    """Repeat ``a`` along new leading axes and along axes of length 1 to get ``shape``.
+
+    Its rule passes the cotangent through unchanged: the central unbroadcast sums it
+    back to ``a.shape``, which is exactly the adjoint of broadcasting.
+    """
+    a = as_tensor(a)
+    shape = tuple(shape)
+    try:
+        value = np.broadcast_to(a.data, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}") from None
+
+    def vjp(g, out):
+        return (g,)
+
+    return make_node(np.array(value), (a,), vjp, "broadcast_to")
+
+
+def sum(a, axis=None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (int, tuple, or None for all). The rule broadcasts g back."""
+    a = as_tensor(a)
+    axes = _normalize_axes(axis, a.ndim, "sum")
+    value = np.sum(a.data, axis=axes, keepdims=keepdims)
+
+    def vjp(g, out):
+        if not keepdims:
+            kept_shape = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+            g = reshape(g, kept_shape)
+        return (broadcast_to(g, a.shape),)
+
+    return make_node(np.asarray(value), (a,), vjp, "sum")
+
+
+def mean(a, axis=None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis``: the sum divided by the number of summed entries."""
+    a = as_tensor(a)
+    axes = _normalize_axes(axis, a.ndim, "mean")
+    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    if count == 0:
+        raise ValueError(f"mean: cannot average over an empty axis (shape {a.shape}, axis {axis})")
+    return div(sum(a, axis=axes, keepdims=keepdims), float(count))
+
+
+def reshape(a, shape) -> Tensor:
+    """The same entries in a new shape (as numpy.reshape, C order)."""
+    a = as_tensor(a)
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    try:
+        value = a.data.reshape(shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape an array of shape {a.shape} into {shape}") from None
+
+    def vjp(g, out):
+        return (reshape(g, a.shape),)
+
+    return make_node(value, (a,), vjp, "reshape")
+
+
+def transpose(a, axes=None) -> Tensor:
+    """Permute axes (reverse them when ``axes`` is None). The rule applies the inverse permutation."""
+    a = as_tensor(a)
+    if axes is None:
+        axes = tuple(reversed(range(a.ndim)))
+    axes = tuple(axes)
+    if sorted(axes) != list(range(a.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {a.ndim} axes of shape {a.shape}")
+    inverse = tuple(np.argsort(axes))
+
+    def vjp(g, out):
+        return (transpose(g, inverse),)
+
+    return make_node(np.transpose(a.data, axes), (a,), vjp, "transpose")
+
+
+def getitem(a, index) -> Tensor:
+    """a[index] with numpy indexing: ints, slices, integer arrays (repeats allowed), masks.
+
+    The rule scatters g back into zeros of ``a.shape``, adding where an entry was
+    picked more than once.
+    """
+    a = as_tensor(a)
+    if isinstance(index, Tensor):
+        index = index.data.astype(np.intp)
+    try:
+        value = a.data[index]
+    except IndexError as error:
+        raise IndexError(f"getitem: index {index!r} does not fit shape {a.shape}: {error}") from None
+
+    def vjp(g, out):
+        return (scatter_add(g, index, a.shape),)
+
+    return make_node(np.array(value), (a,), vjp, "getitem")
+
+
+def scatter_add(g, index, shape) -> Tensor:
+    """zeros(shape) with ``g`` added at ``index`` (the adjoint of ``getitem``).
+
+    Its own rule is ``getitem``: the two are each other's transposes.
+    """
+    g = as_tensor(g)
+    value = np.zeros(shape)
+    np.add.at(value, index, g.data)
+
+    def vjp(gg, out):
+        return (getitem(gg, index),)
+
+    return make_node(value, (g,), vjp, "scatter_add")
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (as numpy.concatenate). The rule slices g apart."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: expected at least one tensor, got none")
+    try:
+        value = np.concatenate([t.data for t in tensors], axis=axis)
+    except ValueError as error:
+        shapes = [t.shape for t in tensors]
+        raise ValueError(f"concatenate: shapes {shapes} do not fit along axis {axis}: {error}") from None
+    ax = axis % value.ndim
+    bounds = np.cumsum([0] + [t.shape[ax] for t in tensors])
+
+    def vjp(g, out):
+        pieces = []
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            index = (slice(None),) * ax + (slice(int(start), int(stop)),)
+            pieces.append(getitem(g, index))
+        return tuple(pieces)
+
+    return make_node(value, tuple(tensors), vjp, "concatenate")

@@ -1,0 +1,404 @@
+"""The graph: a Tensor is a float64 ndarray plus a record of how it was made.
+
+This module knows nothing about any particular operation. An op (see ``ops.py``)
+computes its value with numpy and calls :func:`make_node` with its parents and its
+vector-Jacobian rule ``vjp(g, out) -> tuple of cotangents, one per parent``. Because
+every rule is written with Tensor operations, running the backward pass while grad
+mode is on records a *new* graph: differentiate that one and you get second
+derivatives (Hessian-vector products) for free.
+
+The backward walk (:func:`backprop`) is iterative, so a 100,000-op chain does not hit
+Python's recursion limit, and it drops each cotangent as soon as it has been passed
+on. Broadcasting is undone in exactly one place, :func:`_unbroadcast`, so no rule
+has to think about it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Sequence
+
+import numpy as np
+
+# ---------------------------------------------------------------------------
+# Grad mode: when off, ops compute values only and record nothing.
+# ---------------------------------------------------------------------------
+_GRAD_ENABLED = True
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are recorded in the graph."""
+    return _GRAD_ENABLED
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Context manager: inside it, operations compute values but record no graph.
+
+    Use it for evaluation and for optimizer updates, so that memory does not grow
+    with the number of steps.
+    """
+    global _GRAD_ENABLED
+    previous = _GRAD_ENABLED
+    _GRAD_ENABLED = False
+    try:
+        yield
+    finally:
+        _GRAD_ENABLED = previous
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool):
+    global _GRAD_ENABLED
+    previous = _GRAD_ENABLED
+    _GRAD_ENABLED = enabled
+    try:
+        yield
+    finally:
+        _GRAD_ENABLED = previous
+
+
+# ---------------------------------------------------------------------------
+# Converting user input to float64 arrays, with clear errors.
+# ---------------------------------------------------------------------------
+def as_float_array(value, what: str = "value") -> np.ndarray:
+    """Return ``value`` as a float64 ndarray (ints and bools are converted).
+
+    Object, string and complex arrays are refused with a TypeError: silently
+    casting them would give a wrong answer instead of an error.
+    """
+    if isinstance(value, Tensor):
+        return value.data
+    array = np.asarray(value)
+    kind = array.dtype.kind
+    if kind == "f":
+        return array.astype(np.float64, copy=False)
+    if kind in "iub":
+        return array.astype(np.float64)
+    raise TypeError(
+        f"{what}: expected real numbers (float, int or bool), "
+        f"got an array of dtype {array.dtype!s}"
+    )
+
+
+# ---------------------------------------------------------------------------
+# The Tensor.
+# ---------------------------------------------------------------------------
+class Tensor:
+    """A float64 array that remembers how it was computed.
+
+    Attributes:
+        data: the value, a float64 ``numpy.ndarray`` (0-d for scalars).
+        requires_grad: whether gradients flow to (leaf) or through (op result) it.
+        grad: after ``backward()``, the gradient of the output w.r.t. this leaf,
+            an ndarray of the same shape; ``None`` before.
+        op: name of the operation that made it ("" for a leaf).
+    """
+
+    # Make numpy defer to our operators in ``ndarray * Tensor``.
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False):
+        self.data = np.array(as_float_array(data, "Tensor data"), dtype=np.float64)
+        self.requires_grad = bool(requires_grad)
+        self.grad: np.ndarray | None = None
+        self.op = ""
+        self._parents: tuple[Tensor, ...] = ()
+        self._vjp: Callable | None = None
+
+    # -- basic facts ---------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._vjp is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        extra = f", op={self.op!r}" if self.op else ""
+        extra += ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, precision=6)}{extra})"
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the value as an ndarray (never a view the graph might reuse)."""
+        return self.data.copy()
+
+    def detach(self) -> "Tensor":
+        """The same value as a new leaf that does not require grad."""
+        return Tensor(self.data)
+
+    def zero_grad(self) -> None:
+        """Forget the stored gradient."""
+        self.grad = None
+
+    # -- the backward pass ------------------------------------------------------
+    def backward(self, seed=None, *, retain_graph: bool = False,
+                 create_graph: bool = False, accumulate: bool = False) -> None:
+        """Compute d(self)/d(leaf) for every leaf with ``requires_grad`` and store it in ``leaf.grad``.
+
+        Args:
+            seed: the cotangent w.r.t. ``self``, of shape ``self.shape``. May be
+                omitted only when ``self`` is a scalar (then it is 1.0).
+            retain_graph: keep the graph so ``backward`` can be called again.
+            create_graph: record the backward pass as a graph (for second
+                derivatives); the stored ``.grad`` stays a plain ndarray.
+            accumulate: add to an existing ``.grad`` instead of replacing it.
+                Off by default so that calling ``backward()`` twice never
+                double-counts by accident.
+        """
+        if seed is None and self.data.size != 1:
+            raise ValueError(
+                "backward(): the output has shape "
+                f"{self.shape}; pass seed= (a cotangent of that shape) or reduce it to a scalar first"
+            )
+        leaves = [node for node in _topological_order(self) if node.is_leaf]
+        grads = backprop(self, leaves, seed, retain_graph=retain_graph, create_graph=create_graph)
+        for leaf, g in zip(leaves, grads):
+            value = g.data.copy()
+            if accumulate and leaf.grad is not None:
+                value = leaf.grad + value  # a new array: never += into one we did not allocate
+            leaf.grad = value
+
+    # -- operators (the rules live in ops.py) -----------------------------------
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.div(other, self)
+
+    def __pow__(self, exponent):
+        return ops.pow(self, exponent)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __getitem__(self, index):
+        return ops.getitem(self, index)
+
+    def sum(self, axis=None, keepdims: bool = False):
+        return ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.reshape(self, shape)
+
+    def transpose(self, axes=None):
+        return ops.transpose(self, axes)
+
+    @property
+    def T(self):
+        return ops.transpose(self)
+
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    # A Tensor is mutable and compared by identity (the graph keys on id()).
+    __hash__ = object.__hash__
+
+
+def as_tensor(value) -> Tensor:
+    """Return ``value`` if it is a Tensor, else wrap it as a constant leaf."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: str) -> Tensor:
+    """Wrap an op's result. Records ``parents`` and ``vjp`` only if a gradient can flow.
+
+    ``vjp(g, out)`` receives the cotangent ``g`` (a Tensor shaped like ``out``)
+    and the result node ``out`` itself, and returns one cotangent per parent
+    (a Tensor, or ``None`` for "no gradient"), each either of the parent's shape
+    or broadcastable to ``out``'s shape: :func:`_unbroadcast` sums the rest.
+    Passing ``out`` in (instead of capturing it) keeps the graph free of cycles.
+    """
+    out = Tensor.__new__(Tensor)
+    out.data = value if value.dtype == np.float64 else value.astype(np.float64)
+    out.grad = None
+    out.op = op
+    if _GRAD_ENABLED and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._parents = tuple(parents)
+        out._vjp = vjp
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._vjp = None
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The backward walk.
+# ---------------------------------------------------------------------------
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that ``root`` depends on (and that require grad), parents before children.
+
+    Iterative depth-first search with an explicit stack: no recursion, so graph
+    depth is limited by memory, not by Python's recursion limit.
+    """
+    order: list[Tensor] = []
+    if not root.requires_grad:
+        return order
+    visited = {id(root)}
+    # Each stack entry: (node, iterator over its parents still to visit).
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent.requires_grad and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # all parents done: the node can be placed
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _unbroadcast(g: Tensor, shape: tuple[int, ...], rule: str) -> Tensor:
+    """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``.
+
+    The one place where broadcasting is undone. Written with Tensor ops so that it
+    is itself differentiable.
+    """
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra < 0:
+        raise AssertionError(f"rule {rule!r} returned a cotangent of shape {g.shape} for an input of shape {shape}")
+    if extra:
+        g = ops.sum(g, axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = ops.sum(g, axis=stretched, keepdims=True)
+    if g.shape != shape:
+        raise AssertionError(f"rule {rule!r} returned a cotangent of shape {g.shape} for an input of shape {shape}")
+    return g
+
+
+def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
+             retain_graph: bool = False, create_graph: bool = False) -> list[Tensor]:
+    """Reverse-mode sweep: the vector-Jacobian product ``seed^T d(output)/d(input)`` for each input.
+
+    Args:
+        output: the Tensor to differentiate.
+        inputs: Tensors (usually leaves) to differentiate with respect to.
+        seed: cotangent for ``output``, shape ``output.shape``; default 1.0 for
+            a one-element output. May be a Tensor (then it is part of the new graph).
+        retain_graph: keep the forward graph for another sweep. Implied by
+            ``create_graph`` (the new graph refers to the old one).
+        create_graph: record this sweep as a differentiable graph.
+
+    Returns:
+        One Tensor per input, of that input's shape (zeros where ``output`` does not
+        depend on it). Cost: about one to three times the forward pass.
+    """
+    if seed is None:
+        if output.data.size != 1:
+            raise ValueError(f"backprop: output has shape {output.shape}; a seed cotangent of that shape is needed")
+        seed = Tensor(np.ones(output.shape))
+    seed = as_tensor(seed)
+    if seed.shape != output.shape:
+        raise ValueError(f"backprop: seed has shape {seed.shape}, but the output has shape {output.shape}")
+    order = _topological_order(output)
+    wanted = {id(t) for t in inputs}
+    results: dict[int, Tensor] = {}
+    cotangents: dict[int, Tensor] = {id(output): seed} if output.requires_grad else {}
+    with _grad_mode(create_graph):
+        for node in reversed(order):
+            g = cotangents.pop(id(node), None)  # freed as soon as it is used
+            if g is None:
+                continue
+            if id(node) in wanted:
+                results[id(node)] = g
+            if node._vjp is None:
+                continue
+            parent_grads = node._vjp(g, node)
+            for parent, pg in zip(node._parents, parent_grads):
+                if pg is None or not parent.requires_grad:
+                    continue
+                pg = _unbroadcast(as_tensor(pg), parent.shape, node.op)
+                previous = cotangents.get(id(parent))
+                cotangents[id(parent)] = pg if previous is None else previous + pg
+            if not (retain_graph or create_graph):
+                _free(node)
+    out = []
+    for t in inputs:
+        g = results.get(id(t))
+        out.append(g if g is not None else Tensor(np.zeros(t.shape)))
+    return out
+
+
+def _freed_vjp(g, out):
+    raise RuntimeError(
+        f"backward through the {out.op!r} node a second time, but its graph was freed "
+        "by the first backward(); pass retain_graph=True to the first call"
+    )
+
+
+def _free(node: Tensor) -> None:
+    """Drop what the node keeps for the backward pass, so the graph can be collected."""
+    node._parents = ()
+    node._vjp = _freed_vjp
+
+
+# ops.py imports Tensor from this module; importing it here, after Tensor is
+# defined, lets the operator methods above call the rules without a cycle at
+# import time.
+from . import ops  # noqa: E402
