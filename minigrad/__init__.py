@@ -15,6 +15,6 @@ from .ops import (
     add, broadcast_to, concatenate, cos, div, exp, getitem, log, matmul, mean, mul, neg,
     pow, relu, reshape, sigmoid, sin, softplus, sub, sum, tanh, transpose,
 )
-from .tensor import Tensor, as_tensor, backprop, is_grad_enabled, no_grad
+from .tensor import Tensor, as_tensor, backprop, is_grad_enabled, no_grad, op_count
 
 __version__ = "0.1.0"

@@ -59,6 +59,23 @@ def _grad_mode(enabled: bool):
 
 
 # ---------------------------------------------------------------------------
+# A running count of the work done by ops: a deterministic measure of cost
+# (unlike wall-clock time), used by lesson 0 to compare an HVP with one f.
+# ---------------------------------------------------------------------------
+_OPS_RUN = 0
+_ELEMENTS_MADE = 0
+
+
+def op_count() -> tuple[int, int]:
+    """(ops evaluated, array elements they produced) since the process started.
+
+    Take it before and after a computation; the difference is its cost in
+    primitive evaluations and in elements written (a proxy for arithmetic work).
+    """
+    return _OPS_RUN, _ELEMENTS_MADE
+
+
+# ---------------------------------------------------------------------------
 # Converting user input to float64 arrays, with clear errors.
 # ---------------------------------------------------------------------------
 def as_float_array(value, what: str = "value") -> np.ndarray:
@@ -268,6 +285,9 @@ def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: s
     or broadcastable to ``out``'s shape: :func:`_unbroadcast` sums the rest.
     Passing ``out`` in (instead of capturing it) keeps the graph free of cycles.
     """
+    global _OPS_RUN, _ELEMENTS_MADE
+    _OPS_RUN += 1
+    _ELEMENTS_MADE += value.size
     out = Tensor.__new__(Tensor)
     out.data = value if value.dtype == np.float64 else value.astype(np.float64)
     out.grad = None

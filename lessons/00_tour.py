@@ -1,0 +1,176 @@
+"""Lesson 0 — a tour of the engine.
+
+Everything later in the course rests on two numbers the engine returns: the gradient
+grad f(theta) and the Hessian-vector product H(theta) v. This lesson checks both on
+functions small enough to differentiate by hand, then measures what an HVP costs.
+
+Claims checked here:
+  * reverse mode gives the same gradient as the formula worked out by hand;
+  * H v is the derivative of the gradient along v:  H v = d/dt grad f(x + t v) at t = 0;
+  * the full Hessian (one HVP per column) matches the closed form and is symmetric;
+  * Pearlmutter's trick: an HVP costs a small constant times one evaluation of f,
+    whatever the number of parameters p (counted in primitive ops, deterministically).
+
+Run it:  python -m lessons 0
+"""
+
+# %% [markdown]
+# ## 1. A gradient by hand and by the engine
+# f(x) = sum_i x_i tanh(x_i). By hand: df/dx_i = tanh(x_i) + x_i (1 - tanh(x_i)^2).
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import minigrad as mg
+from lessons.harness import Lesson
+
+lesson = Lesson(0, "A tour of the engine")
+rng = np.random.default_rng(0)
+
+
+def f(x):
+    return (x * mg.tanh(x)).sum()
+
+
+x0 = rng.standard_normal(5)
+by_hand = np.tanh(x0) + x0 * (1 - np.tanh(x0) ** 2)
+
+x = mg.Tensor(x0, requires_grad=True)
+y = f(x)
+y.backward()  # PyTorch / micrograd habits: the gradient lands in x.grad
+by_engine = x.grad
+lesson.say(f"  x         = {np.round(x0, 4)}")
+lesson.say(f"  by hand   = {np.round(by_hand, 6)}")
+lesson.say(f"  by engine = {np.round(by_engine, 6)}")
+lesson.check_below("reverse-mode gradient equals the hand-derived one (max relative error)",
+                   mg.check.relative_error(by_engine, by_hand), 1e-12)
+
+# %% [markdown]
+# ## 2. The HVP is the derivative of the gradient along v
+# The engine computes H v as grad_x <grad f(x), v>: the first backward sweep is itself
+# recorded as a graph, and the second sweep differentiates it. Compare with a finite
+# difference of the gradient, and with the closed form: f is a sum of one-dimensional
+# terms, so H is diagonal with H_ii = 2 (1 - tanh^2) (1 - x tanh).
+
+# %%
+v = rng.standard_normal(5)
+hv_engine = mg.hvp(f, x0, v)
+step = 1e-4
+grad_f = mg.grad(f)
+hv_difference = (grad_f(x0 + step * v) - grad_f(x0 - step * v)) / (2 * step)
+t = np.tanh(x0)
+hv_closed = 2 * (1 - t**2) * (1 - x0 * t) * v
+lesson.say(f"  H v (engine)            = {np.round(hv_engine, 6)}")
+lesson.say(f"  H v (closed form)       = {np.round(hv_closed, 6)}")
+lesson.say(f"  H v (difference of grad)= {np.round(hv_difference, 6)}")
+lesson.check_below("HVP equals the closed form (max relative error)",
+                   mg.check.relative_error(hv_engine, hv_closed), 1e-12)
+lesson.check_below("HVP equals the central difference of the gradient along v (step 1e-4)",
+                   mg.check.relative_error(hv_engine, hv_difference), 1e-6)
+
+# %% [markdown]
+# ## 3. A full Hessian: Rosenbrock's function
+# r(a, b) = (1 - a)^2 + 100 (b - a^2)^2 has the Hessian
+# [[2 - 400 (b - a^2) + 800 a^2, -400 a], [-400 a, 200]]. mg.hessian builds it from
+# one HVP per column; it must be symmetric, as every Hessian of a smooth f is.
+
+# %%
+def rosenbrock(z):
+    a, b = z[0], z[1]
+    return (1 - a) ** 2 + 100 * (b - a**2) ** 2
+
+
+z0 = np.array([-0.7, 1.3])
+H = mg.hessian(rosenbrock, z0)
+a, b = z0
+H_closed = np.array([[2 - 400 * (b - a**2) + 800 * a**2, -400 * a], [-400 * a, 200.0]])
+lesson.say(f"  engine Hessian:\n{H}\n  closed form:\n{H_closed}")
+lesson.check_below("Rosenbrock Hessian equals the closed form (max relative error)",
+                   mg.check.relative_error(H, H_closed), 1e-12)
+lesson.check_below("the Hessian is symmetric (max |H - H^T|)", float(np.max(np.abs(H - H.T))), 1e-12)
+
+# %% [markdown]
+# ## 4. What an HVP costs
+# The point of Pearlmutter's trick: H v never forms the p x p matrix H. Its cost is a
+# constant number of passes over the graph of f, so the ratio cost(HVP) / cost(f)
+# should stay flat as p grows. We count the work deterministically, as the number of
+# array elements the primitives produce (minigrad.op_count), and print the
+# wall-clock ratio beside it for information only (timings are noisy).
+#
+# The function: the squared loss of a small two-layer tanh network with m hidden
+# units, p = 2 m parameters, on 32 samples.
+
+# %%
+def make_loss(m, n=32):
+    data = np.random.default_rng(1)
+    X = data.standard_normal((n, 1))
+    y = np.sin(X[:, 0])
+
+    def loss(theta):
+        W = theta[:m].reshape((m, 1))
+        a = theta[m:]
+        out = mg.tanh(X @ W.T) @ a / np.sqrt(m)
+        return ((out - y) ** 2).mean() / 2
+
+    return loss
+
+
+def work_and_time(thunk, repeats=3):
+    before = mg.op_count()[1]
+    thunk()
+    work = mg.op_count()[1] - before
+    start = time.perf_counter()
+    for _ in range(repeats):
+        thunk()
+    return work, (time.perf_counter() - start) / repeats
+
+
+widths = lesson.size([10, 100, 1000, 10000], [10, 100, 1000])
+grad_ratios, work_ratios, time_ratios, sizes = [], [], [], []
+for m in widths:
+    loss = make_loss(m)
+    theta = np.random.default_rng(2).standard_normal(2 * m)
+    direction = np.random.default_rng(3).standard_normal(2 * m)
+    f_work, f_time = work_and_time(lambda: loss(mg.Tensor(theta)))
+    g_work, _ = work_and_time(lambda: mg.grad(loss)(theta))
+    h_work, h_time = work_and_time(lambda: mg.hvp(loss, theta, direction))
+    sizes.append(2 * m)
+    grad_ratios.append(g_work / f_work)
+    work_ratios.append(h_work / f_work)
+    time_ratios.append(h_time / f_time)
+    lesson.say(f"  p = {2 * m:6d}: work of grad/f {g_work / f_work:5.2f}, HVP/f {h_work / f_work:5.2f}, "
+               f"HVP/grad {h_work / g_work:4.2f};  wall-clock HVP/f {h_time / f_time:5.2f}")
+
+# The cheap gradient principle (Baur & Strassen; Griewank & Walther, "Evaluating
+# Derivatives", ch. 4): a reverse sweep costs a small constant (at most ~4) times the
+# function it differentiates. An HVP is a reverse sweep over the *gradient's* graph,
+# so it costs at most ~4 gradients, and a constant times f.
+lesson.check_below("gradient work / f work (cheap gradient principle)", max(grad_ratios), 4.0)
+lesson.check_below("HVP work / gradient work (a reverse sweep over the gradient)",
+                   max(w / g for w, g in zip(work_ratios, grad_ratios)), 4.0)
+lesson.check_below("HVP work / f work does not grow with p (largest / smallest ratio over p)",
+                   max(work_ratios) / min(work_ratios), 1.25)
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+grid = np.linspace(-3, 3, 200)
+values = grid * np.tanh(grid)
+first = np.array([mg.grad(lambda s: s * mg.tanh(s))(np.array(g)) for g in grid])
+second = np.array([mg.hvp(lambda s: s * mg.tanh(s), np.array(g), np.array(1.0)) for g in grid])
+left.plot(grid, values, label="f(x) = x tanh x")
+left.plot(grid, first, label="f'(x) from mg.grad")
+left.plot(grid, second, label="f''(x) from mg.hvp")
+left.set_xlabel("x")
+left.legend()
+left.set_title("first and second derivatives by the engine")
+right.semilogx(sizes, work_ratios, "o-", label="work (elements produced)")
+right.semilogx(sizes, time_ratios, "s--", label="wall-clock (information)")
+right.set_xlabel("number of parameters p")
+right.set_ylabel("cost of one HVP / cost of one f")
+right.set_ylim(bottom=0)
+right.legend()
+right.set_title("an HVP costs a constant times f")
+lesson.save_figure(fig, "tour")
