@@ -13,7 +13,7 @@ from . import check, ops
 from .autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .ops import (
     add, broadcast_to, concatenate, cos, div, exp, getitem, log, matmul, mean, mul, neg,
-    pow, relu, reshape, sigmoid, sin, softplus, sub, sum, tanh, transpose,
+    outer, pow, relu, reshape, sigmoid, sigmoid_slope, sin, softplus, sub, sum, tanh, tanh_slope, transpose,
 )
 from .tensor import Tensor, as_tensor, backprop, is_grad_enabled, no_grad, op_count
 

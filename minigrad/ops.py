@@ -132,13 +132,27 @@ def log(a) -> Tensor:
 
 
 def tanh(a) -> Tensor:
-    """tanh(a). d/da = 1 - tanh(a)^2 (reuses the result)."""
+    """tanh(a). d/da = 1 - tanh(a)^2, computed from the result by ``tanh_slope``."""
     a = as_tensor(a)
 
     def vjp(g, out):
-        return (mul(g, sub(1.0, mul(out, out))),)
+        return (mul(g, tanh_slope(out)),)
 
     return make_node(np.tanh(a.data), (a,), vjp, "tanh")
+
+
+def tanh_slope(t) -> Tensor:
+    """1 - t^2: the derivative of tanh written in terms of its value t = tanh(a).
+
+    A primitive of its own (not ``1 - t * t``) so that tanh's backward makes one
+    array instead of three; its rule d/dt = -2 t keeps second derivatives flowing.
+    """
+    t = as_tensor(t)
+
+    def vjp(g, out):
+        return (mul(g, mul(-2.0, t)),)
+
+    return make_node(1.0 - t.data * t.data, (t,), vjp, "tanh_slope")
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -148,13 +162,23 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid(a) -> Tensor:
-    """1 / (1 + exp(-a)), computed without overflow. d/da = s (1 - s)."""
+    """1 / (1 + exp(-a)), computed without overflow. d/da = s (1 - s), by ``sigmoid_slope``."""
     a = as_tensor(a)
 
     def vjp(g, out):
-        return (mul(g, mul(out, sub(1.0, out))),)
+        return (mul(g, sigmoid_slope(out)),)
 
     return make_node(_stable_sigmoid(a.data), (a,), vjp, "sigmoid")
+
+
+def sigmoid_slope(s) -> Tensor:
+    """s (1 - s): the derivative of the sigmoid in terms of its value s. Rule: d/ds = 1 - 2 s."""
+    s = as_tensor(s)
+
+    def vjp(g, out):
+        return (mul(g, sub(1.0, mul(2.0, s))),)
+
+    return make_node(s.data * (1.0 - s.data), (s,), vjp, "sigmoid_slope")
 
 
 def softplus(a) -> Tensor:
@@ -221,12 +245,28 @@ def matmul(a, b) -> Tensor:
         if a.ndim == 2 and b.ndim == 2:
             return matmul(g, transpose(b)), matmul(transpose(a), g)
         if a.ndim == 2:  # matrix @ vector: out_i = sum_k A_ik b_k
-            return mul(reshape(g, (-1, 1)), b), matmul(g, a)
+            return outer(g, b), matmul(g, a)
         if b.ndim == 2:  # vector @ matrix: out_j = sum_k a_k B_kj
-            return matmul(b, g), mul(reshape(a, (-1, 1)), g)
+            return matmul(b, g), outer(a, g)
         return mul(g, b), mul(g, a)  # dot product
 
     return make_node(np.asarray(a.data @ b.data), (a, b), vjp, "matmul")
+
+
+def outer(a, b) -> Tensor:
+    """Outer product of vectors: out[i, j] = a[i] b[j]; shapes (n,), (m,) -> (n, m).
+
+    The rule uses matrix-vector products (dA = G b, dB = G^T a) rather than
+    elementwise products and sums, so its backward makes no n x m temporaries.
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expected two vectors, got shapes {a.shape} and {b.shape}")
+
+    def vjp(g, out):
+        return matmul(g, b), matmul(a, g)
+
+    return make_node(np.multiply.outer(a.data, b.data), (a, b), vjp, "outer")
 
 
 # ---------------------------------------------------------------------------
@@ -339,6 +379,11 @@ def getitem(a, index) -> Tensor:
     return make_node(np.array(value), (a,), vjp, "getitem")
 
 
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (slice, numbers.Integral, type(None), type(Ellipsis))) for p in parts)
+
+
 def scatter_add(g, index, shape) -> Tensor:
     """zeros(shape) with ``g`` added at ``index`` (the adjoint of ``getitem``).
 
@@ -346,7 +391,10 @@ def scatter_add(g, index, shape) -> Tensor:
     """
     g = as_tensor(g)
     value = np.zeros(shape)
-    np.add.at(value, index, g.data)
+    if _is_basic_index(index):
+        value[index] = g.data  # slices and ints never pick an entry twice
+    else:
+        np.add.at(value, index, g.data)  # integer arrays may repeat: add, don't overwrite
 
     def vjp(gg, out):
         return (getitem(gg, index),)
