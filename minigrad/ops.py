@@ -14,7 +14,6 @@ write the rule with existing ops, call ``make_node``. Then prove it with
 
 from __future__ import annotations
 
-import builtins
 import numbers
 
 import numpy as np
@@ -278,10 +277,12 @@ def _normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     normalized = []
     for ax in axes:
-        if not -ndim <= ax < builtins.max(ndim, 1):
+        if not -ndim <= ax < ndim:
             raise ValueError(f"{op}: axis {ax} is out of range for an array of {ndim} dimensions")
-        normalized.append(ax % ndim if ndim else 0)
-    return tuple(sorted(set(normalized)))
+        normalized.append(ax % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis {axis} names the same axis twice")
+    return tuple(sorted(normalized))
 
 
 def broadcast_to(a, shape) -> Tensor:
@@ -348,7 +349,7 @@ def transpose(a, axes=None) -> Tensor:
     a = as_tensor(a)
     if axes is None:
         axes = tuple(reversed(range(a.ndim)))
-    axes = tuple(axes)
+    axes = tuple(int(ax) % a.ndim if -a.ndim <= ax < 0 else int(ax) for ax in axes)  # allow negative axes, as numpy
     if sorted(axes) != list(range(a.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of the {a.ndim} axes of shape {a.shape}")
     inverse = tuple(np.argsort(axes))

@@ -186,6 +186,11 @@ class Tensor:
                 "backward(): the output has shape "
                 f"{self.shape}; pass seed= (a cotangent of that shape) or reduce it to a scalar first"
             )
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad: no input with requires_grad=True "
+                "(or the computation ran under no_grad())"
+            )
         leaves = [node for node in _topological_order(self) if node.is_leaf]
         grads = backprop(self, leaves, seed, retain_graph=retain_graph, create_graph=create_graph)
         for leaf, g in zip(leaves, grads):
@@ -289,7 +294,7 @@ def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: s
     _OPS_RUN += 1
     _ELEMENTS_MADE += value.size
     out = Tensor.__new__(Tensor)
-    out.data = value if value.dtype == np.float64 else value.astype(np.float64)
+    out.data = np.asarray(value, dtype=np.float64)  # numpy gives scalars for 0-d results: keep arrays
     out.grad = None
     out.op = op
     if _GRAD_ENABLED and any(p.requires_grad for p in parents):

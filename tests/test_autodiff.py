@@ -1,0 +1,262 @@
+"""The transforms (grad, value_and_grad, hvp, hessian, jacobian, jvp) against closed forms.
+
+Closed forms are written independently in numpy: a quadratic (whose gradient and
+Hessian are exact linear algebra), the Rosenbrock function (a classic, with a
+tridiagonal Hessian), elementwise maps and linear maps (for Jacobians and J v).
+Then the contract of every transform: float64 ndarrays of the documented shapes,
+no .grad state left behind, zeros for functions that do not depend on x.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+import strategies as S
+from zoo import EXACT_RTOL, FD_RTOL, assert_close
+
+
+# ---------------------------------------------------------------------------
+# Closed forms.
+# ---------------------------------------------------------------------------
+@st.composite
+def quadratics(draw):
+    """(A (n, n) not symmetric, b (n,), x (n,), v (n,)) for f(x) = 0.5 x^T A x + b^T x."""
+    n = draw(st.integers(1, 5), label="n")
+    A = draw(S.bounded((n, n)), label="A")
+    b, x, v = (draw(S.bounded((n,)), label=name) for name in ("b", "x", "v"))
+    return A, b, x, v
+
+
+def quadratic(A, b):
+    return lambda x: 0.5 * (x @ (A @ x)) + b @ x
+
+
+@given(quadratics())
+def test_quadratic_value_grad_hvp_hessian(drawn):
+    A, b, x, v = drawn
+    A_sym = 0.5 * (A + A.T)  # only the symmetric part of A shapes x^T A x
+    f = quadratic(A, b)
+    scale = 1.0 + np.abs(A).sum() * (1.0 + np.abs(x).max() + np.abs(v).max()) + np.abs(b).sum()
+    value, g = mg.value_and_grad(f)(x)
+    assert isinstance(value, float)
+    assert_close(value, 0.5 * x @ A @ x + b @ x, EXACT_RTOL, scale * (1.0 + np.abs(x).max()), "value")
+    assert_close(g, A_sym @ x + b, EXACT_RTOL, scale, "grad = A_sym x + b")
+    assert_close(mg.grad(f)(x), g, EXACT_RTOL, scale, "grad vs value_and_grad")
+    assert_close(mg.hvp(f, x, v), A_sym @ v, EXACT_RTOL, scale, "hvp = A_sym v")
+    assert_close(mg.hessian(f, x), A_sym, EXACT_RTOL, scale, "hessian = A_sym")
+
+
+def rosenbrock(x):
+    return (100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2).sum()
+
+
+def rosenbrock_grad(x):
+    g = np.zeros_like(x)
+    g[:-1] = -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2.0 * (1.0 - x[:-1])
+    g[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+def rosenbrock_hessian(x):
+    n = x.size
+    H = np.zeros((n, n))
+    i = np.arange(n - 1)
+    H[i, i] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
+    H[i + 1, i + 1] += 200.0
+    H[i, i + 1] = H[i + 1, i] = -400.0 * x[:-1]
+    return H
+
+
+@given(S.bounded(st.integers(2, 5).map(lambda n: (n,)), bound=2.0), S.seeds())
+def test_rosenbrock(x, seed):
+    v = np.random.default_rng(seed).standard_normal(x.shape)
+    H = rosenbrock_hessian(x)
+    scale = 1.0 + np.abs(H).sum() * (1.0 + np.abs(x).max())
+    assert_close(mg.grad(rosenbrock)(x), rosenbrock_grad(x), EXACT_RTOL, scale, "Rosenbrock grad")
+    assert_close(mg.hessian(rosenbrock, x), H, EXACT_RTOL, scale, "Rosenbrock Hessian")
+    assert_close(mg.hvp(rosenbrock, x, v), H @ v, EXACT_RTOL, scale, "Rosenbrock H v")
+
+
+def test_rosenbrock_minimum():
+    x = np.ones(4)
+    np.testing.assert_array_equal(mg.grad(rosenbrock)(x), np.zeros(4))
+    assert mg.value_and_grad(rosenbrock)(x)[0] == 0.0
+
+
+def test_docstring_examples():
+    np.testing.assert_array_equal(mg.grad(lambda x: (x * x).sum())(np.array([1.0, 2.0])), [2.0, 4.0])
+    assert mg.value_and_grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))[0] == 5.0
+    np.testing.assert_array_equal(mg.grad(lambda x: mg.tanh(x).sum())(np.zeros(3)), np.ones(3))
+    np.testing.assert_array_equal(mg.hvp(lambda x: (x**3).sum(), np.array([1.0, 2.0]), np.ones(2)), [6.0, 12.0])
+
+
+@given(S.bounded(S.shapes(min_dims=1)), S.seeds())
+def test_elementwise_cubes_hessian_is_diagonal(x, seed):
+    # f = sum(x^3 + sin x) over a matrix-shaped x: H = diag(6 x - sin x) in flattened order.
+    v = np.random.default_rng(seed).standard_normal(x.shape)
+    f = lambda t: (t**3 + mg.sin(t)).sum()
+    H = np.diag((6.0 * x - np.sin(x)).ravel())
+    assert_close(mg.hessian(f, x), H, EXACT_RTOL, 1.0 + np.abs(H).sum(), "diag Hessian")
+    hv = mg.hvp(f, x, v)
+    assert hv.shape == x.shape
+    assert_close(hv, (6.0 * x - np.sin(x)) * v, EXACT_RTOL, 1.0 + np.abs(H).sum() * np.abs(v).max(), "H v")
+
+
+@st.composite
+def linear_maps(draw):
+    m, n = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return draw(S.bounded((m, n))), draw(S.bounded((n,))), draw(S.bounded((n,)))
+
+
+@given(linear_maps())
+def test_jacobian_and_jvp_of_a_tanh_layer(drawn):
+    A, x, v = drawn
+    f = lambda t: A @ mg.tanh(t)  # J = A diag(1 - tanh(x)^2)
+    J = A * (1.0 - np.tanh(x) ** 2)
+    scale = 1.0 + np.abs(A).sum() * (1.0 + np.abs(v).max())
+    assert_close(mg.jacobian(f, x), J, EXACT_RTOL, scale, "jacobian")
+    value, jv = mg.jvp(f, x, v)
+    assert_close(value, A @ np.tanh(x), EXACT_RTOL, scale, "jvp value")
+    assert_close(jv, J @ v, EXACT_RTOL, scale, "jvp = J v")
+
+
+def test_jacobian_flattens_matrix_inputs_and_outputs():
+    X = np.array([[1.0, -2.0, 0.5], [0.3, 0.0, 2.0]])
+    B = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])
+    J = mg.jacobian(lambda T: T @ B, X)  # vec(X B) = (I kron B^T) vec(X) in row-major order
+    np.testing.assert_array_equal(J, np.kron(np.eye(2), B.T))
+    assert mg.jacobian(lambda t: (t * t).sum(), np.array([1.0, 3.0])).shape == (1, 2)  # scalar f: one row
+
+
+def composite(t):
+    """An R^3 -> R^2 map mixing every kind of op: for jacobian/jvp/hessian cross-checks."""
+    a = mg.sigmoid(t[0] * t[1]) + mg.exp(mg.tanh(t[2]))
+    b = mg.log(mg.softplus(t).sum()) * mg.cos(t[1])
+    return mg.concatenate([mg.reshape(a, (1,)), mg.reshape(b, (1,))])
+
+
+@S.fewer_examples(0.5)
+@given(S.bounded((3,)), S.seeds())
+def test_jvp_equals_jacobian_times_v_and_finite_differences(x, seed):
+    v = np.random.default_rng(seed).standard_normal(3)
+    J = mg.jacobian(composite, x)
+    value, jv = mg.jvp(composite, x, v)
+    assert_close(jv, J @ v, EXACT_RTOL, 1.0 + np.abs(J).sum() * np.abs(v).max(), "jvp vs J v")
+    with mg.no_grad():
+        assert_close(value, composite(mg.Tensor(x)).data, EXACT_RTOL, 1.0, "jvp value")
+    # and both equal d/dt f(x + t v), by the five-point stencil, one output at a time
+    for i in range(2):
+        numeric = mg.check.directional_difference(
+            lambda s: float(composite(mg.Tensor(x + s * v)).data[i]))
+        assert_close(jv[i], numeric, FD_RTOL, 1.0 + np.abs(J).sum() * np.abs(v).max(), f"J v [{i}] vs differences")
+
+
+@S.fewer_examples(0.5)
+@given(S.bounded((3,)), S.seeds())
+def test_hessian_rows_are_jacobians_of_the_gradient(x, seed):
+    f = lambda t: composite(t).sum()
+    H = mg.hessian(f, x)
+    assert_close(H, H.T, EXACT_RTOL, 1.0 + np.abs(H).sum(), "symmetric")
+    # The gradient as a function R^3 -> R^3, rebuilt from the engine's own gradient graph.
+    grad_as_map = lambda t: mg.backprop(f(t), [t], create_graph=True)[0]
+    assert_close(mg.jacobian(grad_as_map, x), H, EXACT_RTOL, 1.0 + np.abs(H).sum(), "J(grad f) = H")
+
+
+# ---------------------------------------------------------------------------
+# The contract of every transform.
+# ---------------------------------------------------------------------------
+def f_scalar(t):
+    return (mg.sin(t) * t).sum() + (t * t).mean()
+
+
+def f_vector(t):
+    return mg.tanh(t) * 2.0
+
+
+TRANSFORMS = {
+    "grad": lambda x: mg.grad(f_scalar)(x),
+    "value_and_grad": lambda x: mg.value_and_grad(f_scalar)(x)[1],
+    "hvp": lambda x: mg.hvp(f_scalar, x, np.ones(np.shape(x))),
+    "hessian": lambda x: mg.hessian(f_scalar, x),
+    "jacobian": lambda x: mg.jacobian(f_vector, x),
+    "jvp_value": lambda x: mg.jvp(f_vector, x, np.ones(np.shape(x)))[0],
+    "jvp": lambda x: mg.jvp(f_vector, x, np.ones(np.shape(x)))[1],
+}
+
+
+def expected_shape(name, x):
+    x = np.asarray(x)
+    return {"hessian": (x.size, x.size), "jacobian": (x.size, x.size)}.get(name, x.shape)
+
+
+@pytest.mark.parametrize("name", TRANSFORMS)
+@pytest.mark.parametrize("x0", [np.array([1, -2, 3]), np.array([[0.5, 1.5]], dtype=np.float32),
+                                np.array([1.0, 2.0, 3.0]), [0.25, -0.5]],
+                         ids=["int", "float32_matrix", "float64", "list"])
+def test_transforms_return_float64_ndarrays_of_the_documented_shape(name, x0):
+    out = TRANSFORMS[name](x0)
+    assert type(out) is np.ndarray and out.dtype == np.float64
+    assert out.shape == expected_shape(name, x0)
+    # ints and float32 are converted to float64 first: same result as a float64 input
+    np.testing.assert_array_equal(out, TRANSFORMS[name](np.asarray(x0, dtype=np.float64)))
+
+
+@pytest.mark.parametrize("name", TRANSFORMS)
+def test_transforms_return_ndarrays_for_a_0d_input(name):
+    # "x0: ndarray -> ndarray like x0" (DESIGN.md) holds for 0-d x0 too.
+    out = TRANSFORMS[name](np.array(0.5))
+    assert type(out) is np.ndarray, f"{name} returned a {type(out).__name__} for a 0-d x0"
+    assert out.dtype == np.float64 and out.shape == expected_shape(name, np.array(0.5))
+
+
+@pytest.mark.parametrize("name", TRANSFORMS)
+def test_transforms_leave_no_grad_state(name):
+    W = mg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)  # a parameter the function closes over
+    seen = []
+
+    def f(t):
+        seen.append(t)
+        return (mg.sin(t) * W).sum() + (t * t * W).sum()
+
+    def g(t):
+        seen.append(t)
+        return mg.tanh(t) * W
+
+    x0 = np.array([0.1, 0.2, 0.3])
+    {"grad": lambda: mg.grad(f)(x0), "value_and_grad": lambda: mg.value_and_grad(f)(x0),
+     "hvp": lambda: mg.hvp(f, x0, np.ones(3)), "hessian": lambda: mg.hessian(f, x0),
+     "jacobian": lambda: mg.jacobian(g, x0), "jvp_value": lambda: mg.jvp(g, x0, np.ones(3)),
+     "jvp": lambda: mg.jvp(g, x0, np.ones(3))}[name]()
+    assert W.grad is None, f"{name} left a .grad on a tensor f closes over"
+    assert seen and all(t.grad is None for t in seen), f"{name} left a .grad on its input leaf"
+    assert mg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("f", [lambda t: mg.Tensor(3.0), lambda t: mg.Tensor(np.array([[2.0]])).sum(),
+                               lambda t: 4.0, lambda t: (t * 0.0).sum() * 0.0 + 1.0],
+                         ids=["constant_tensor", "constant_graph", "python_float", "multiplied_by_zero"])
+def test_functions_that_do_not_depend_on_x_give_zeros(f):
+    x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(mg.grad(f)(x0), np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.value_and_grad(f)(x0)[1], np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.hvp(f, x0, np.ones((2, 2))), np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.hessian(f, x0), np.zeros((4, 4)))
+    np.testing.assert_array_equal(mg.jacobian(f, x0), np.zeros((1, 4)))
+    np.testing.assert_array_equal(mg.jvp(f, x0, np.ones((2, 2)))[1], np.zeros(()))
+
+
+def test_linear_functions_have_zero_hessian():
+    a = np.array([1.0, -2.0, 0.5])
+    f = lambda t: (t * a).sum() + t[0] - 3.0 * t.mean()
+    np.testing.assert_array_equal(mg.hessian(f, np.ones(3)), np.zeros((3, 3)))
+    np.testing.assert_array_equal(mg.hvp(f, np.ones(3), np.array([1.0, 2.0, 3.0])), np.zeros(3))
+
+
+def test_identity_jacobian_and_jvp():
+    x0, v = np.array([0.5, -1.0]), np.array([3.0, 4.0])
+    np.testing.assert_array_equal(mg.jacobian(lambda t: t, x0), np.eye(2))
+    value, jv = mg.jvp(lambda t: t, x0, v)
+    np.testing.assert_array_equal(value, x0)
+    np.testing.assert_array_equal(jv, v)

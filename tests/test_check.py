@@ -1,0 +1,171 @@
+"""The finite-difference checks: small errors for right rules, large ones for wrong rules.
+
+The key lesson for students is the last op here: a rule whose backward *leaves the
+graph* (uses a raw numpy array where a Tensor op was needed) still gives the right
+gradient -- check_grad passes it -- but every second derivative through it is wrong,
+and only check_hvp notices. Conversely check_hvp differences the engine's own gradient,
+so it cannot see a wrong first derivative: only check_grad can. Run both on every op.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import minigrad as mg
+import strategies as S
+from minigrad.tensor import as_tensor, make_node
+from zoo import FD_RTOL
+
+
+# ---------------------------------------------------------------------------
+# Custom ops written the way a student would (see ops.sin), one right, two wrong.
+# ---------------------------------------------------------------------------
+def good_sin(a):
+    """sin with the right rule, written with Tensor ops: d/da = cos(a)."""
+    a = as_tensor(a)
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.cos(a)),), "good_sin")
+
+
+def sin_with_wrong_rule(a):
+    """sin whose rule says d/da = +sin(a) instead of cos(a): a wrong gradient."""
+    a = as_tensor(a)
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.sin(a)),), "wrong_sin")
+
+
+def sin_that_leaves_the_graph(a):
+    """sin whose rule computes cos(a) with numpy: the right gradient, but a constant
+    as far as the graph knows, so d/da of the gradient misses the -sin(a) term."""
+    a = as_tensor(a)
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.Tensor(np.cos(a.data))),), "detached_sin")
+
+
+def objective(sin_op):
+    """f(x) = sum(w * sin_op(x)) + 0.5 * sum(tanh(x)^2): the custom op inside a larger function."""
+    w = np.array([1.0, -2.0, 0.5, 1.5])
+    return lambda t: (sin_op(t) * w).sum() + 0.5 * (mg.tanh(t) ** 2).sum()
+
+
+X0 = np.array([0.3, 1.2, -0.7, 2.0])
+V0 = np.array([1.0, -0.5, 0.25, 2.0])
+
+
+def test_right_rule_gives_tiny_errors():
+    f = objective(good_sin)
+    assert mg.check.check_grad(f, X0) < 1e-9
+    assert mg.check.check_hvp(f, X0, V0) < 1e-9
+
+
+def test_wrong_first_derivative_is_caught_by_check_grad():
+    f = objective(sin_with_wrong_rule)
+    assert mg.check.check_grad(f, X0) > 0.1
+    # check_hvp differences the engine's *gradient*: it checks the second sweep against the
+    # first, so a wrong first derivative slips through it. That is why both checks exist.
+    assert mg.check.check_hvp(f, X0, V0) < 1e-9
+
+
+def test_rule_that_leaves_the_graph_passes_check_grad_but_fails_check_hvp():
+    f = objective(sin_that_leaves_the_graph)
+    assert mg.check.check_grad(f, X0) < 1e-9  # the gradient is right ...
+    np.testing.assert_allclose(mg.grad(f)(X0), mg.grad(objective(good_sin))(X0), rtol=1e-15)
+    assert mg.check.check_hvp(f, X0, V0) > 0.1  # ... the Hessian is not: only check_hvp can tell
+
+
+@S.fewer_examples(0.5)
+@given(S.bounded((4,)), S.seeds())
+def test_the_wrong_rules_are_caught_at_any_point(x, seed):
+    # Wherever the missing term w * sin(x) * v is not negligible, the error is large.
+    v = np.random.default_rng(seed).standard_normal(4)
+    missing = np.abs(np.array([1.0, -2.0, 0.5, 1.5]) * np.sin(x) * v).max()
+    assert mg.check.check_grad(objective(sin_that_leaves_the_graph), x, seed=seed) < FD_RTOL
+    assert mg.check.check_hvp(objective(good_sin), x, v, seed=seed) < FD_RTOL
+    if missing > 0.1:
+        assert mg.check.check_hvp(objective(sin_that_leaves_the_graph), x, v, directions=6, seed=seed) > 1e-3
+    if np.abs(np.cos(x) - np.sin(x)).max() > 0.1:
+        assert mg.check.check_grad(objective(sin_with_wrong_rule), x, directions=6, seed=seed) > 1e-3
+
+
+# ---------------------------------------------------------------------------
+# Correct functions: tiny errors, everywhere.
+# ---------------------------------------------------------------------------
+FUNCTIONS = {
+    "tanh_net": lambda t: (mg.tanh(t[:-1] * t[1:]) ** 2).sum() + mg.softplus(t).mean(),
+    "log_sum_exp": lambda t: mg.log(mg.exp(t).sum()),
+    "rational": lambda t: (t / (1.0 + t * t)).sum() * t[0],
+    "matrix": lambda t: (mg.reshape(t, (2, 2)) @ mg.reshape(mg.sin(t), (2, 2))).sum(),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+@S.fewer_examples(0.5)
+@given(x=S.bounded((4,)), seed=S.seeds())
+def test_correct_functions_pass_both_checks(name, x, seed):
+    f = FUNCTIONS[name]
+    v = np.random.default_rng(seed).standard_normal(4)
+    assert mg.check.check_grad(f, x, seed=seed) < FD_RTOL
+    assert mg.check.check_hvp(f, x, v, seed=seed) < FD_RTOL
+    assert mg.check.check_hvp(f, x, seed=seed) < FD_RTOL  # v drawn by the check itself
+
+
+def test_numerical_grad_matches_a_known_gradient():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    numeric = mg.check.numerical_grad(lambda t: (t**3).sum(), x)
+    assert numeric.shape == x.shape
+    np.testing.assert_allclose(numeric, 3 * x**2, rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# The stencil and the error measure.
+# ---------------------------------------------------------------------------
+def test_five_point_stencil_is_exact_for_quartics():
+    phi = lambda t: 3.0 * t**4 - 2.0 * t**3 + 0.5 * t**2 + 7.0 * t - 1.0  # phi'(0) = 7
+    np.testing.assert_allclose(mg.check.directional_difference(phi, h=0.1), 7.0, rtol=1e-12)
+
+
+def test_five_point_stencil_has_fourth_order_error():
+    # error ~ C h^4: halving h divides it by 2^4 = 16 (h large enough that round-off is negligible)
+    errors = [abs(mg.check.directional_difference(np.exp, h=h) - 1.0) for h in (0.1, 0.05)]
+    assert 15.0 < errors[0] / errors[1] < 17.0
+
+
+def test_relative_error():
+    assert mg.check.relative_error(2.0, 2.0) == 0.0
+    np.testing.assert_allclose(mg.check.relative_error([1.0, 4.0], [1.0, 5.0]), 0.2, rtol=1e-15)
+    assert mg.check.relative_error(1e-12, 0.0, floor=1e-5) == pytest.approx(1e-7, rel=1e-9)
+    assert mg.check.relative_error(0.0, 0.0) == 0.0
+    assert mg.check.relative_error(np.zeros(0), np.zeros(0)) == 0.0
+
+
+def test_checks_are_deterministic_given_the_seed():
+    f = FUNCTIONS["tanh_net"]
+    x = np.array([0.1, -0.4, 0.9, 1.3])
+    assert mg.check.check_grad(f, x, seed=5) == mg.check.check_grad(f, x, seed=5)
+    assert mg.check.check_hvp(f, x, seed=5) == mg.check.check_hvp(f, x, seed=np.random.default_rng(5))
+
+
+# ---------------------------------------------------------------------------
+# Non-finite input is refused, not checked.
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("check", [mg.check.check_grad, mg.check.check_hvp, mg.check.numerical_grad],
+                         ids=["check_grad", "check_hvp", "numerical_grad"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_x_is_refused(check, bad):
+    with pytest.raises(ValueError, match="x must be finite, but it has 1 NaN or inf entries"):
+        check(lambda t: (t * t).sum(), np.array([1.0, bad, 2.0]))
+
+
+def test_non_finite_v_is_refused():
+    with pytest.raises(ValueError, match=r"check_hvp \(v\).*must be finite"):
+        mg.check.check_hvp(lambda t: (t * t).sum(), np.ones(2), np.array([np.nan, 1.0]))
+
+
+def test_non_finite_function_value_is_refused():
+    with pytest.raises(ValueError, match="is not finite"):
+        with np.errstate(invalid="ignore"):
+            mg.check.check_grad(lambda t: mg.log(t).sum(), np.array([-1.0, 2.0]))
+
+
+def test_checks_refuse_non_scalar_functions_and_mismatched_v():
+    with pytest.raises(ValueError, match=r"f must return a scalar, but it returned shape \(2,\)"):
+        mg.check.check_grad(lambda t: t * t, np.ones(2))
+    with pytest.raises(ValueError, match=r"v must have the shape of x, \(2,\), but has shape \(3,\)"):
+        mg.check.check_hvp(lambda t: (t * t).sum(), np.ones(2), np.ones(3))

@@ -1,0 +1,191 @@
+"""Every primitive of the zoo, and random compositions of them, against independent oracles.
+
+For each op in ``zoo.OPS``, over hypothesis-drawn tiny shapes (broadcasting included)
+and values in the op's safe domain, with f(z) = sum(w * op(inputs packed in z)):
+
+* forward       == the numpy reference (shape, dtype float64, values);
+* grad f        == central finite differences, projected (mg.check.check_grad) and
+                   coordinate by coordinate (mg.check.numerical_grad), to 1e-6 relative;
+* H v           == finite differences of grad f along v (mg.check.check_hvp), 1e-6;
+* H             == its closed form written independently in numpy (zoo.*_hessian);
+* mg.hessian    == the HVPs H e_j stacked as columns; <u, H v> = <v, H u>; H v linear in v.
+
+Then the same derivative checks on random expression trees up to six ops deep.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import event, find, given, settings
+from hypothesis import strategies as st
+
+import minigrad as mg
+import strategies as S
+import zoo
+from zoo import EXACT_RTOL, FD_RTOL, assert_close
+
+OPS = [pytest.param(op, id=op.name) for op in zoo.OPS]
+# The derivative tests cost p finite differences / p HVPs per example: fewer examples
+# (25 of the CI profile's 60).
+fewer_examples = S.fewer_examples(25 / 60)
+
+
+# ---------------------------------------------------------------------------
+# The zoo, one property per test.
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("op", OPS)
+@given(data=st.data())
+def test_forward_equals_numpy_reference(op, data):
+    inputs = data.draw(op.inputs, label="inputs")
+    assert len(inputs) == op.arity
+    expected = np.asarray(op.reference(*inputs))
+    out = op.engine(*[mg.Tensor(a, requires_grad=True) for a in inputs])
+    assert isinstance(out, mg.Tensor)
+    assert out.shape == expected.shape, f"{op.name}: shape {out.shape}, numpy gives {expected.shape}"
+    assert out.data.dtype == np.float64
+    scale = 1.0 + max([0.0] + [float(np.max(np.abs(a))) for a in inputs if a.size])
+    assert_close(out.data, expected, EXACT_RTOL, scale, f"{op.name} forward")
+    # Recording a graph must not change the value.
+    without_graph = op.engine(*[mg.Tensor(a) for a in inputs])
+    np.testing.assert_array_equal(without_graph.data, out.data)
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_gradient_equals_central_differences(op, data):
+    case = data.draw(zoo.cases(op), label="case")
+    x0 = case.x0
+    assert mg.check.check_grad(case.f, x0, seed=case.seed) < FD_RTOL
+    engine = mg.grad(case.f)(x0)
+    numeric = mg.check.numerical_grad(case.f, x0)
+    assert_close(engine, numeric, FD_RTOL, case.scale(), f"{op.name}: grad vs coordinate-wise differences")
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_hvp_equals_differences_of_the_gradient(op, data):
+    case = data.draw(zoo.cases(op), label="case")
+    (v,) = case.directions(1)
+    assert mg.check.check_hvp(case.f, case.x0, v, seed=case.seed) < FD_RTOL
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_hessian_equals_closed_form(op, data):
+    case = data.draw(zoo.cases(op), label="case")
+    expected = op.hessian(case.inputs, case.w)
+    H = mg.hessian(case.f, case.x0)
+    assert_close(H, expected, EXACT_RTOL, 1.0 + np.abs(expected).sum(), f"{op.name}: Hessian vs closed form")
+
+
+def assert_hessian_consistent(f, x0, directions, what):
+    """mg.hessian == stacked HVPs, H symmetric, <u, H v> = <v, H u>, H v linear in v."""
+    p = x0.size
+    H = mg.hessian(f, x0)
+    assert H.shape == (p, p) and H.dtype == np.float64
+    u, v, v2 = directions
+    scale = 1.0 + np.abs(H).sum() * max(1.0, np.abs(u).max(), np.abs(v).max(), np.abs(v2).max())
+    columns = np.stack([mg.hvp(f, x0, e) for e in np.eye(p)], axis=1)
+    assert_close(H, columns, EXACT_RTOL, scale, f"{what}: mg.hessian vs HVPs H e_j")
+    assert_close(H, H.T, EXACT_RTOL, scale, f"{what}: H symmetric")
+    Hu, Hv, Hv2 = (mg.hvp(f, x0, d) for d in (u, v, v2))
+    assert_close(u @ Hv, v @ Hu, EXACT_RTOL, scale, f"{what}: <u, H v> = <v, H u>")
+    assert_close(mg.hvp(f, x0, 2.5 * v - 0.75 * v2), 2.5 * Hv - 0.75 * Hv2, EXACT_RTOL, scale,
+                 f"{what}: H (a v + b v') = a H v + b H v'")
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_hessian_is_symmetric_linear_and_equals_stacked_hvps(op, data):
+    case = data.draw(zoo.cases(op), label="case")
+    assert_hessian_consistent(case.f, case.x0, case.directions(3), op.name)
+
+
+# ---------------------------------------------------------------------------
+# The classic broadcast pairs, every one of them, for every binary op (deterministic).
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("op", [pytest.param(op, id=op.name) for op in zoo.ELEMENTWISE_BINARY])
+@pytest.mark.parametrize("shapes", S.CLASSIC_BROADCAST_PAIRS, ids=str)
+def test_classic_broadcast_pairs(op, shapes):
+    rng = np.random.default_rng(7)
+    a = rng.uniform(-2.0, 2.0, shapes[0])
+    b = rng.uniform(0.5, 2.0, shapes[1]) * rng.choice([-1.0, 1.0], shapes[1])  # a safe denominator too
+    expected = op.reference(a, b)
+    out = op.engine(mg.Tensor(a), mg.Tensor(b))
+    assert out.shape == np.shape(expected)
+    assert_close(out.data, expected, EXACT_RTOL, 1.0, f"{op.name} forward")
+    w = rng.standard_normal(np.shape(expected))
+    case = zoo.Case(op, (a, b), w, seed=3)
+    assert mg.check.check_grad(case.f, case.x0) < FD_RTOL
+    assert_close(mg.grad(case.f)(case.x0), mg.check.numerical_grad(case.f, case.x0), FD_RTOL, case.scale(),
+                 f"{op.name}: grad vs coordinate-wise differences")
+    assert mg.check.check_hvp(case.f, case.x0) < FD_RTOL
+    expected_H = op.hessian((a, b), w)
+    assert_close(mg.hessian(case.f, case.x0), expected_H, EXACT_RTOL, 1.0 + np.abs(expected_H).sum(),
+                 f"{op.name}: Hessian vs closed form")
+    # The gradient of each input has that input's shape (broadcasting undone).
+    ta, tb = mg.Tensor(a, requires_grad=True), mg.Tensor(b, requires_grad=True)
+    mg.sum(op.engine(ta, tb) * w).backward()
+    assert ta.grad.shape == a.shape and tb.grad.shape == b.shape
+
+
+# ---------------------------------------------------------------------------
+# Random compositions: expression trees up to six ops deep.
+# ---------------------------------------------------------------------------
+@st.composite
+def compositions(draw):
+    n = draw(st.integers(1, 4), label="n")
+    tree = draw(S.expressions(n, zoo.COMPOSABLE_UNARY, zoo.COMPOSABLE_BINARY, max_depth=6), label="tree")
+    x0 = draw(S.bounded((n,)), label="x0")
+    seed = draw(S.seeds(), label="seed")
+    event(f"depth {S.tree_depth(tree)}")
+    return tree, x0, seed
+
+
+def scalarized(tree, n, seed):
+    """f(x) = sum(w * tree(x)) with w ~ N(0, 1) of shape (n,) (tree(x) may be a scalar: broadcast)."""
+    w = np.random.default_rng(seed).standard_normal(n)
+    return lambda x: mg.sum(mg.mul(zoo.evaluate(tree, x), w)), w
+
+
+def test_expression_strategy_reaches_depth_six():
+    tree = find(S.expressions(3, zoo.COMPOSABLE_UNARY, zoo.COMPOSABLE_BINARY, max_depth=6),
+                lambda t: S.tree_depth(t) >= 6, settings=settings(database=None, max_examples=2000))
+    assert S.tree_depth(tree) == 6
+
+
+@S.fewer_examples(40 / 60)
+@given(compositions())
+def test_composition_forward_and_gradient(drawn):
+    tree, x0, seed = drawn
+    f, w = scalarized(tree, x0.size, seed)
+    expected = np.asarray(zoo.evaluate(tree, x0, use_numpy=True))
+    value = zoo.evaluate(tree, mg.Tensor(x0))
+    assert value.shape == expected.shape
+    assert_close(value.data, expected, EXACT_RTOL, 1.0 + np.abs(expected).max(), "composition forward")
+    assert mg.check.check_grad(f, x0, seed=seed) < FD_RTOL
+    scale = 1.0 + np.abs(w).sum() * (1.0 + np.abs(expected).max())
+    assert_close(mg.grad(f)(x0), mg.check.numerical_grad(f, x0), FD_RTOL, scale, "composition grad")
+
+
+@S.fewer_examples(40 / 60)
+@given(compositions())
+def test_composition_hvp(drawn):
+    tree, x0, seed = drawn
+    f, _ = scalarized(tree, x0.size, seed)
+    rng = np.random.default_rng(seed)
+    directions = [rng.standard_normal(x0.shape) for _ in range(3)]
+    assert mg.check.check_hvp(f, x0, directions[0], seed=seed) < FD_RTOL
+    assert_hessian_consistent(f, x0, directions, "composition")
+
+
+def test_transpose_accepts_negative_axes_like_numpy():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = mg.Tensor(a, requires_grad=True)
+    y = mg.transpose(x, (-1, 0, -2))
+    assert np.array_equal(y.data, np.transpose(a, (-1, 0, -2)))
+    (y * mg.Tensor(np.transpose(a, (2, 0, 1)))).sum().backward()
+    assert np.array_equal(x.grad, a)
