@@ -9,7 +9,7 @@ Layers (each imports only from those above it): tensor (the graph), ops (the
 primitives and their rules), autodiff (grad, hvp, ...), check (finite differences).
 """
 
-from . import check, ops
+from . import check, linear, nn, ops, optim, spectral
 from .autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .ops import (
     add, broadcast_to, concatenate, cos, div, exp, getitem, log, matmul, mean, mul, neg,
@@ -18,3 +18,13 @@ from .ops import (
 from .tensor import Tensor, as_tensor, backprop, is_grad_enabled, no_grad, op_count
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # ``mg.kernels`` imports numba, which takes a moment; load it only when asked
+    # so that ``import minigrad`` stays fast and compiles nothing.
+    if name == "kernels":
+        import importlib
+
+        return importlib.import_module(".kernels", __name__)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

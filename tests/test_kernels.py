@@ -1,0 +1,284 @@
+"""Every numba kernel against its numpy twin, and the twins against independent references.
+
+Sizes are tiny: what is under test is the arithmetic, not the speed. The first call of
+each numba kernel compiles it (a few seconds, cached on disk afterwards). To step through
+a kernel in a debugger, run the tests with NUMBA_DISABLE_JIT=1: every @njit function then
+runs as plain Python (prange as range), so breakpoints and print() work inside it.
+"""
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad import kernels as K
+from minigrad import nn
+
+CODES = sorted(K.ACTIVATION_CODES.values())
+TWIN_RTOL = 1e-12
+
+
+def assert_twins(numba_value, numpy_value, rtol=TWIN_RTOL, what=""):
+    """max |a - b| <= rtol * max |b|: relative to the largest entry (entries that cancel to
+    ~0 are compared against the scale of the result, not against themselves)."""
+    a, b = np.asarray(numba_value, dtype=np.float64), np.asarray(numpy_value, dtype=np.float64)
+    assert a.shape == b.shape, f"{what}: shapes {a.shape} != {b.shape}"
+    scale = float(np.max(np.abs(b))) if b.size else 0.0
+    error = float(np.max(np.abs(a - b))) if b.size else 0.0
+    assert error <= rtol * scale or error == 0.0, f"{what}: max error {error:.3e} vs scale {scale:.3e}"
+
+
+# ---------------------------------------------------------------------------
+# The fast tanh.
+# ---------------------------------------------------------------------------
+def test_fast_tanh_matches_numpy_over_a_wide_range():
+    grids = [
+        np.linspace(-50.0, 50.0, 20001),                  # includes |z| > 20, where tanh = +-1
+        np.geomspace(1e-310, 40.0, 5000),                 # subnormal and tiny to saturated
+        -np.geomspace(1e-310, 40.0, 5000),
+        np.array([0.0, -0.0, 5e-324, -5e-324, 1e-8, 0.17328679513998632, 0.1733, 19.06, 710.0, -1e300]),
+        np.random.default_rng(0).standard_normal(20000) * 3.0,
+    ]
+    z = np.concatenate(grids)
+    got, want = K.tanh_numba(z), K.tanh_numpy(z)
+    nonzero = want != 0
+    assert np.all(got[~nonzero] == 0.0)
+    assert np.max(np.abs(got[nonzero] - want[nonzero]) / np.abs(want[nonzero])) < 1e-14
+    assert np.array_equal(np.signbit(got), np.signbit(want))  # odd, including tanh(-0) = -0
+
+
+def test_fast_tanh_special_values():
+    got = K.tanh_numba(np.array([np.inf, -np.inf, np.nan]))
+    assert got[0] == 1.0 and got[1] == -1.0 and np.isnan(got[2])
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_subnormal=True))
+def test_fast_tanh_pointwise(z):
+    want = np.tanh(z)
+    got = K.tanh_numba(np.array([z]))[0]
+    assert got == want or abs(got - want) <= 1e-14 * abs(want)
+
+
+def test_fast_tanh_keeps_the_shape():
+    z = np.random.default_rng(1).standard_normal((3, 4))
+    assert K.tanh_numba(z).shape == (3, 4)
+
+
+# ---------------------------------------------------------------------------
+# sigma, sigma', sigma''.
+# ---------------------------------------------------------------------------
+def test_activation_codes_cover_the_activation_names():
+    assert set(K.ACTIVATION_CODES) == set(nn.ACTIVATIONS)
+    assert sorted(K.ACTIVATION_CODES.values()) == list(range(len(nn.ACTIVATIONS)))
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_act_derivatives_twins(code):
+    z = np.concatenate([np.linspace(-40.0, 40.0, 801), np.random.default_rng(code).standard_normal(200)])
+    for part, a, b in zip("s s1 s2".split(), K.act_derivatives_numba(z, code), K.act_derivatives_numpy(z, code)):
+        assert_twins(a, b, what=f"code {code}, {part}")
+
+
+@pytest.mark.parametrize("name", nn.ACTIVATIONS)
+def test_act_derivatives_match_the_engine(name):
+    """sigma from the engine's forward; sigma' and sigma'' from its gradient and HVP of sum sigma(z)."""
+    z = np.random.default_rng(3).standard_normal(50) * 3.0
+    if name == "relu":
+        z = z[np.abs(z) > 1e-3]  # away from the kink
+    s, s1, s2 = K.act_derivatives_numpy(z, K.ACTIVATION_CODES[name])
+    sigma = nn.activation(name)
+
+    def total(t):  # sum_j sigma(z_j): its gradient is sigma'(z), its Hessian diag(sigma''(z))
+        return sigma(t).sum()
+
+    assert_twins(s, sigma(mg.Tensor(z)).data, 1e-14, "s")
+    assert_twins(s1, mg.grad(total)(z), 1e-14, "s1")
+    assert_twins(s2, mg.hvp(total, z, np.ones_like(z)), 1e-14, "s2")
+
+
+@pytest.mark.parametrize("code", [K.TANH, K.SIGMOID, K.SOFTPLUS, K.LINEAR])
+def test_act_derivatives_by_finite_differences(code):
+    z = np.linspace(-6.0, 6.0, 121)
+    h = 1e-5
+
+    def value(t):
+        return K.act_derivatives_numpy(t, code)
+
+    s, s1, s2 = value(z)
+    fd1 = (value(z + h)[0] - value(z - h)[0]) / (2 * h)
+    fd2 = (value(z + h)[1] - value(z - h)[1]) / (2 * h)
+    assert_twins(s1, fd1, 1e-8, "s1")
+    assert np.max(np.abs(s2 - fd2)) <= 1e-8 * max(1.0, np.max(np.abs(s2)))
+
+
+def test_sigmoid_slope_is_accurate_in_the_tails():
+    """s' = e/(1+e)^2 keeps its digits where s (1 - s) would lose them (s ~ 1)."""
+    z = np.array([30.0, -30.0, 100.0])
+    s1 = K.act_derivatives_numpy(z, K.SIGMOID)[1]
+    exact = np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2
+    assert np.all(np.abs(s1 - exact) <= 1e-15 * exact)
+    assert np.all(np.abs(K.act_derivatives_numba(z, K.SIGMOID)[1] - exact) <= 1e-15 * exact)
+
+
+def test_unknown_activation_code_is_refused():
+    with pytest.raises(ValueError, match="unknown activation code"):
+        K.act_derivatives_numpy(np.zeros(2), 9)
+    with pytest.raises(ValueError, match="unknown activation code"):
+        K.act_derivatives_numba(np.zeros(2), 9)
+
+
+# ---------------------------------------------------------------------------
+# Networks: data drawn from a seed; shapes from hypothesis.
+# ---------------------------------------------------------------------------
+def _draw(rng, n, d, p):
+    X = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    theta = rng.standard_normal(p)
+    vec = rng.standard_normal(p)
+    return X, y, theta, vec
+
+
+TWO_LAYER = ["outputs", "loss", "loss_grad", "loss_hvp", "output_grad", "output_hvp", "jacobian"]
+
+
+def _two_layer_calls(X, y, theta, vec):
+    x = X[0].copy()
+    return {
+        "outputs": (theta, X), "loss": (theta, X, y), "loss_grad": (theta, X, y),
+        "loss_hvp": (theta, X, y, vec), "output_grad": (theta, x), "output_hvp": (theta, x, vec),
+        "jacobian": (theta, X),
+    }
+
+
+@settings(max_examples=40)
+@given(n=st.integers(1, 6), d=st.integers(1, 4), m=st.integers(1, 70), code=st.sampled_from(CODES),
+       seed=st.integers(0, 2**31))
+def test_two_layer_twins(n, d, m, code, seed):
+    """m up to 70 crosses CHUNKS = 32, so both one-neuron chunks and multi-neuron chunks run."""
+    calls = _two_layer_calls(*_draw(np.random.default_rng(seed), n, d, m * (d + 1)))
+    for name in TWO_LAYER:
+        a = getattr(K, f"two_layer_{name}_numba")(*calls[name], code)
+        b = getattr(K, f"two_layer_{name}_numpy")(*calls[name], code)
+        assert_twins(a, b, what=name)
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 5), d=st.integers(1, 3), m=st.integers(1, 5), seed=st.integers(0, 2**31))
+def test_two_layer_numpy_twins_against_a_direct_formula(n, d, m, seed):
+    """The numpy twins against formulas written out neuron by neuron and sample by sample."""
+    X, y, theta, vec = _draw(np.random.default_rng(seed), n, d, m * (d + 1))
+    W, v = theta[: m * d].reshape(m, d), theta[m * d:]
+    f = np.array([sum(v[i] * np.tanh(W[i] @ X[j]) for i in range(m)) / np.sqrt(m) for j in range(n)])
+    assert_twins(K.two_layer_outputs_numpy(theta, X, K.TANH), f, 1e-14)
+    loss = np.mean((f - y) ** 2) / 2
+    assert abs(K.two_layer_loss_numpy(theta, X, y, K.TANH) - loss) <= 1e-14 * max(1.0, loss)
+    rows = []
+    for j in range(n):
+        t = np.tanh(W @ X[j])
+        rows.append(np.concatenate([((v * (1 - t ** 2))[:, None] * X[j][None, :]).ravel(), t]) / np.sqrt(m))
+    J = np.array(rows)
+    assert_twins(K.two_layer_jacobian_numpy(theta, X, K.TANH), J, 1e-14)
+    assert_twins(K.two_layer_loss_grad_numpy(theta, X, y, K.TANH), J.T @ (f - y) / n, 1e-13)
+
+
+def test_two_layer_numba_gives_the_same_bits_on_one_thread_and_on_all():
+    """Chunks are fixed (CHUNKS), not per thread, so sums are added in the same order."""
+    X, y, theta, vec = _draw(np.random.default_rng(5), 9, 3, 100 * 4)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one, many)
+
+
+DEEP = ["outputs", "loss", "loss_grad", "loss_hvp", "output_grad", "output_hvp", "jacobian"]
+
+
+@settings(max_examples=40)
+@given(n=st.integers(1, 5), d=st.integers(1, 4), widths=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+       code=st.sampled_from(CODES), out_code=st.sampled_from(CODES), seed=st.integers(0, 2**31))
+def test_deep_twins(n, d, widths, code, out_code, seed):
+    fan_ins = [d] + widths[:-1]
+    p = sum(m * f for m, f in zip(widths, fan_ins)) + widths[-1]
+    calls = _two_layer_calls(*_draw(np.random.default_rng(seed), n, d, p))
+    widths = np.array(widths, dtype=np.int64)
+    for name in DEEP:
+        a = getattr(K, f"deep_{name}_numba")(*calls[name], widths, code, out_code)
+        b = getattr(K, f"deep_{name}_numpy")(*calls[name], widths, code, out_code)
+        assert_twins(a, b, what=name)
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 5), d=st.integers(1, 3), m=st.integers(1, 5), code=st.sampled_from(CODES),
+       seed=st.integers(0, 2**31))
+def test_deep_with_one_layer_is_the_two_layer_net_on_scaled_inputs(n, d, m, code, seed):
+    """DeepNet divides the first layer by sqrt(d); TwoLayerNet does not: f_deep(X) = f_two(X / sqrt d).
+    Two kernel families written separately, held together (outputs, gradients, HVPs)."""
+    X, y, theta, vec = _draw(np.random.default_rng(seed), n, d, m * (d + 1))
+    widths, Xs = np.array([m], dtype=np.int64), X / np.sqrt(d)
+    assert_twins(K.deep_outputs_numpy(theta, X, widths, code, K.LINEAR),
+                 K.two_layer_outputs_numpy(theta, Xs, code), 1e-13)
+    assert_twins(K.deep_loss_grad_numpy(theta, X, y, widths, code, K.LINEAR),
+                 K.two_layer_loss_grad_numpy(theta, Xs, y, code), 1e-12)
+    assert_twins(K.deep_loss_hvp_numpy(theta, X, y, vec, widths, code, K.LINEAR),
+                 K.two_layer_loss_hvp_numpy(theta, Xs, y, vec, code), 1e-12)
+
+
+# ---------------------------------------------------------------------------
+# SGD for least squares.
+# ---------------------------------------------------------------------------
+def _sgd_pure_python(A, y, w0, lrs, batches):
+    """The update rule with Python floats and lists only: the reference for both twins."""
+    n, p = len(A), len(w0)
+    w = [float(c) for c in w0]
+
+    def loss(w):
+        return sum((sum(A[i][k] * w[k] for k in range(p)) - y[i]) ** 2 for i in range(n)) / (2 * n)
+
+    losses = []
+    for t, batch in enumerate(batches):
+        losses.append(loss(w))
+        step = [0.0] * p
+        for i in batch:
+            residual = sum(A[i][k] * w[k] for k in range(p)) - y[i]
+            for k in range(p):
+                step[k] += residual * A[i][k]
+        w = [w[k] - lrs[t] * step[k] / len(batch) for k in range(p)]
+    losses.append(loss(w))
+    return np.array(w), np.array(losses)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_sgd_matches_a_pure_python_loop_step_for_step(batch_size):
+    rng = np.random.default_rng(7)
+    n, p, T = 12, 4, 60
+    A, y, w0 = rng.standard_normal((n, p)), rng.standard_normal(n), rng.standard_normal(p)
+    lrs = 0.1 / (1.0 + 0.05 * np.arange(T))
+    batches = rng.integers(0, n, size=(T, batch_size))  # with replacement: repeats count twice
+    w_ref, losses_ref = _sgd_pure_python(A.tolist(), y.tolist(), w0, lrs.tolist(), batches.tolist())
+    for sgd in (K.sgd_least_squares_numpy, K.sgd_least_squares_numba):
+        w, losses = sgd(A, y, w0, lrs, batches)
+        assert losses.shape == (T + 1,)
+        np.testing.assert_allclose(losses, losses_ref, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-14)
+    assert losses[-1] < losses[0]  # it learned something: the comparison is not of two no-ops
+
+
+def test_sgd_does_not_write_into_w0_and_full_batch_gd_converges():
+    rng = np.random.default_rng(8)
+    n, p, T = 10, 3, 400
+    A, y = rng.standard_normal((n, p)), rng.standard_normal(n)
+    w0 = np.zeros(p)
+    batches = np.tile(np.arange(n), (T, 1))  # every row every step: plain gradient descent
+    lr = 1.0 / np.linalg.eigvalsh(A.T @ A / n).max()
+    w, losses = K.sgd_least_squares_numba(A, y, w0, np.full(T, lr), batches)
+    assert np.all(w0 == 0.0)
+    w_star = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(w, w_star, rtol=1e-8)
+    assert np.all(np.diff(losses) <= 1e-15)  # GD with lr <= 1/lambda_max never increases L
