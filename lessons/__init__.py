@@ -9,12 +9,21 @@ Each lesson lives in ``lessons/NN_name.py`` as a script in ``# %%`` cells.
 
 from __future__ import annotations
 
-import runpy
-import time
-import traceback
-from pathlib import Path
+import os
 
-from . import harness
+# Before numpy loads: one OpenBLAS thread. The numba kernels already use both cores,
+# and two thread pools that spin-wait on 2 cores slow each other down (measured on
+# lesson 5 --quick on a busy 2-core machine: 46 s with both pools, 3 s with this).
+# The lessons' BLAS calls are small, so one thread costs them little. Set the
+# variable yourself to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import runpy  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from . import harness  # noqa: E402
 
 LESSON_DIR = Path(__file__).parent
 

@@ -867,13 +867,16 @@ def sgd_least_squares_numpy(A, y, w0, lrs, batches):
     w = np.array(w0, dtype=np.float64)
     T, b = batches.shape
     losses = np.empty(T + 1)
-    for t in range(T):
+    # A run that diverges overflows to inf/NaN like the numba twin; the caller
+    # (optim.sgd_least_squares) detects it and raises, so no warnings here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            residual = A @ w - y
+            losses[t] = residual @ residual / (2 * n)
+            rows = batches[t]
+            w = w - lrs[t] * (residual[rows] @ A[rows]) / b
         residual = A @ w - y
-        losses[t] = residual @ residual / (2 * n)
-        rows = batches[t]
-        w = w - lrs[t] * (residual[rows] @ A[rows]) / b
-    residual = A @ w - y
-    losses[T] = residual @ residual / (2 * n)
+        losses[T] = residual @ residual / (2 * n)
     return w, losses
 
 

@@ -155,6 +155,8 @@ def lanczos(matvec: MatVec, p, *, k=None, tol=1e-10, max_iter=200, seed=0) -> Ei
         if steps > p:
             raise ValueError(f"{name}: k must be at most p = {p} (a Krylov space of R^{p} has at most {p} dimensions), "
                              f"but got k = {steps}")
+    from scipy.linalg import eigh_tridiagonal  # here, not at the top: keeps import minigrad fast
+
     Q = np.zeros((steps, p))
     Q[0] = _start(p, seed, name)
     alphas, betas, history = [], [], []
@@ -170,8 +172,10 @@ def lanczos(matvec: MatVec, p, *, k=None, tol=1e-10, max_iter=200, seed=0) -> Ei
         alphas.append(alpha)
         beta = float(np.linalg.norm(w))
 
-        T = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
-        ritz_values, ritz_vectors = np.linalg.eigh(T)
+        # The tridiagonal T_j = tridiag(betas, alphas, betas) has the Ritz values. LAPACK's
+        # tridiagonal solver is O(j^2) and calls no threaded BLAS, which matters: a dense
+        # eigh on a tiny matrix with a multi-threaded BLAS is 10-100x slower on a busy machine.
+        ritz_values, ritz_vectors = eigh_tridiagonal(np.array(alphas), np.array(betas))
         i = int(np.argmax(np.abs(ritz_values)))
         value, s = float(ritz_values[i]), ritz_vectors[:, i]
         history.append(value)

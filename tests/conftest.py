@@ -8,8 +8,12 @@ locally to draw many more examples.
 
 import os
 
-import matplotlib
-from hypothesis import HealthCheck, settings
+# One OpenBLAS thread, set before numpy loads (see lessons/__init__.py for the
+# measurement): the numba kernels use both cores, and spinning BLAS threads fight them.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import matplotlib  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 matplotlib.use("Agg")  # lessons save figures; no screen in CI
 
