@@ -1,0 +1,253 @@
+"""The clock, the thread settings and the record of the machine, shared by every workload.
+
+Timing rule: call the function once or more to warm it up (JIT compiles, caches fill),
+then call it again and again, each call timed on its own with ``time.perf_counter``,
+enough times for ``min_time`` seconds (at least ``min_repeats``, at most ``max_repeats``);
+report the MEDIAN call, which a stray slow call (another process, a garbage
+collection) does not move.
+
+Each function is timed in one block of back-to-back calls, never alternating with
+another backend's calls: numpy's OpenBLAS, numba's OpenMP pool, torch's OpenMP pool
+and XLA's pool each keep their worker threads spinning for a while after a call, and
+on 2 cores two spinning pools stall each other (measured: numba's loss at m = 1000
+went from 0.33 ms to 3.6 ms, and numpy's from 0.6 ms to 4.3 ms, when their calls
+alternated). The warm-up call of each block absorbs the switch from the previous one. The caller collects garbage before it times a backend
+(``gc.collect()``); the collector stays on while timing: the engine's real cost
+includes its garbage.
+
+Threads: every library is told the same number (``set_threads``):
+
+==============  ===========================================================
+numpy (BLAS)    ``threadpoolctl.threadpool_limits(n)`` at run time (and the
+                OMP/OPENBLAS/MKL_NUM_THREADS variables for libraries not loaded yet)
+numba           ``numba.set_num_threads(n)`` (NUMBA_NUM_THREADS caps it at import)
+torch           ``torch.set_num_threads(n)`` when the torch peer is loaded
+JAX (XLA)       XLA has no knob for "n intra-op threads" except n = 1
+                (``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1``
+                in XLA_FLAGS before jax loads); for n = number of cores, the default,
+                it uses every core like the others
+==============  ===========================================================
+
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as the machine sets them (the same for
+every backend that uses OpenBLAS) and recorded in the output with the BLAS in use.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+RECORDED_VARIABLES = THREAD_VARIABLES + (
+    "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR", "NUMBA_DISABLE_JIT", "XLA_FLAGS",
+    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+)
+
+# The thread count chosen by set_threads (None: libraries left at their defaults).
+# The peers read it when they load torch or jax.
+THREADS: int | None = None
+_BLAS_LIMITER = None  # keeps the threadpoolctl limit alive
+
+
+def default_threads() -> int:
+    """The number of cores this process may run on (2 on the reference machine)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def set_threads(n: int) -> None:
+    """Give every library n threads (see the module docstring for how, per library).
+
+    Safe to call before or after numpy is imported; call it before the peers load
+    (torch, jax) so that they start with the setting.
+    """
+    global THREADS, _BLAS_LIMITER
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"threads must be a positive int, got {n!r}")
+    THREADS = n
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(n)
+    if "numba" not in sys.modules:
+        # Read once when numba loads: the most threads numba.set_num_threads may ask for.
+        os.environ["NUMBA_NUM_THREADS"] = str(max(n, int(os.environ.get("NUMBA_NUM_THREADS", "0") or 0)))
+    if n == 1 and "jax" not in sys.modules:
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+    try:
+        import threadpoolctl
+    except ImportError:
+        _BLAS_LIMITER = None
+    else:
+        _BLAS_LIMITER = threadpoolctl.threadpool_limits(limits=n)
+    import numba
+
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+
+
+def thread_report() -> dict:
+    """What each loaded library says about its threads (and which BLAS numpy runs)."""
+    report: dict = {"requested": THREADS, "cores": default_threads()}
+    try:
+        import threadpoolctl
+    except ImportError:
+        report["blas"] = "threadpoolctl not installed: BLAS threads not inspected"
+    else:
+        report["blas"] = [
+            {key: info.get(key) for key in ("internal_api", "num_threads", "version", "architecture", "filepath")}
+            for info in threadpoolctl.threadpool_info()
+        ]
+    if "numba" in sys.modules:
+        numba = sys.modules["numba"]
+        report["numba"] = numba.get_num_threads()
+        try:
+            report["numba_threading_layer"] = numba.threading_layer()
+        except ValueError:  # no parallel kernel has run yet
+            report["numba_threading_layer"] = "not started"
+    if "torch" in sys.modules:
+        report["torch"] = sys.modules["torch"].get_num_threads()
+    if "jax" in sys.modules:
+        report["jax_xla_flags"] = os.environ.get("XLA_FLAGS", "") or "default (all cores)"
+    return report
+
+
+def busy_cores(seconds: float = 0.2) -> float | None:
+    """How many cores OTHER processes keep busy: CPU time used machine-wide while we sleep.
+
+    Read from /proc/stat (Linux; None elsewhere). On a shared machine a value near the
+    core count means every multi-threaded timing of this run is suspect.
+    """
+    def snapshot():
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        values = [int(x) for x in fields]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values[:8]), idle  # guest time is already counted in user
+
+    try:
+        total0, idle0 = snapshot()
+        time.sleep(seconds)
+        total1, idle1 = snapshot()
+    except (OSError, ValueError, IndexError):
+        return None
+    elapsed = total1 - total0
+    if elapsed <= 0:
+        return None
+    return default_threads() * (1.0 - (idle1 - idle0) / elapsed)
+
+
+@dataclass
+class Timing:
+    """The median and the fastest of ``repeats`` timed calls, in seconds."""
+
+    median: float
+    best: float
+    repeats: int
+
+
+def measure(fn, *, warmup: int = 1, min_repeats: int = 3, max_repeats: int = 200,
+            min_time: float = 0.5) -> Timing:
+    """Time ``fn()`` (no arguments): ``warmup`` untimed calls, then a number of timed
+    calls fixed from the first one: enough for ``min_time`` seconds, at least
+    ``min_repeats``, at most ``max_repeats``. All calls of one function run back to back.
+    """
+    for _ in range(warmup):
+        fn()
+    times = []
+    wanted = min_repeats
+    while len(times) < wanted:
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        if len(times) == 1:
+            wanted = max(min_repeats, min(max_repeats, math.ceil(min_time / max(times[0], 1e-9))))
+    return Timing(statistics.median(times), min(times), len(times))
+
+
+def relative_error(value, reference) -> float:
+    """||value - reference|| / ||reference|| (whole vectors, 2-norm; scalars as 1-vectors).
+
+    Shapes must match: a shape mismatch is a disagreement, not something to broadcast.
+    """
+    value = np.asarray(value, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    if value.shape != reference.shape:
+        raise ValueError(f"cannot compare shape {value.shape} with the reference's shape {reference.shape}")
+    scale = np.linalg.norm(reference)
+    diff = np.linalg.norm(value - reference)
+    if not np.isfinite(diff):
+        return float("inf")
+    return float(diff / scale) if scale > 0 else float(diff)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def environment() -> dict:
+    """The machine, the versions and the variables that change speed: stored with every result."""
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cores": default_threads(),
+        "python": sys.version.split()[0],
+        "versions": {name: _version(name) for name in
+                     ("minigrad", "numpy", "numba", "llvmlite", "autograd", "jax", "jaxlib", "torch")},
+        "variables": {name: os.environ.get(name) for name in RECORDED_VARIABLES},
+        "threads": thread_report(),
+    }
+
+
+def write_json(path: Path, data) -> Path:
+    """Write ``data`` as indented JSON (creating the folder); return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=float) + "\n")
+    return path
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    """Write a list of flat dicts as CSV, columns in the order of the first row's keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(rows[0]) if rows else []
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table: columns left-aligned to their widest cell, a rule under the header."""
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(header, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
