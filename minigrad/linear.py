@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 
 from .tensor import as_float_array
+from .validate import generator, positive_number, whole_number
 
 EPS = np.finfo(np.float64).eps
 
@@ -55,23 +56,6 @@ def _vector(v, length: int, what: str, meaning: str) -> np.ndarray:
     if v.shape != (length,):
         raise ValueError(f"{what} must have shape ({length},) ({meaning}), but has shape {v.shape}")
     return _finite(v, what)
-
-
-def _positive_int(value, what: str) -> int:
-    # bool is an int in Python; refuse it, True features is a bug, not a request.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an int, but got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{what} must be a positive int, but got {value}")
-    return int(value)
-
-
-def _rng(seed, what: str) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{what}: seed must be an int or a numpy.random.Generator, but got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
 
 
 def _scalar_inputs(x, what: str) -> np.ndarray:
@@ -174,7 +158,7 @@ def legendre_features(x, d, normalized: bool = False) -> np.ndarray:
     distribution on [-1, 1], i.e. (1/2) int_{-1}^{1} phi_j phi_k dx = delta_jk.
     """
     x = _scalar_inputs(x, "legendre_features: x")
-    d = _positive_int(d, "legendre_features: d (the number of features)")
+    d = whole_number(d, "legendre_features: d (the number of features)")
     outside = np.abs(x) > 1.0
     if np.any(outside):
         raise ValueError(
@@ -199,7 +183,7 @@ def monomial_features(x, d) -> np.ndarray:
     Vandermonde matrix); compare legendre_features.
     """
     x = _scalar_inputs(x, "monomial_features: x")
-    d = _positive_int(d, "monomial_features: d (the number of features)")
+    d = whole_number(d, "monomial_features: d (the number of features)")
     V = np.empty((x.size, d))
     V[:, 0] = 1.0
     for k in range(1, d):
@@ -217,14 +201,6 @@ def _inputs(X, d: int, what: str) -> np.ndarray:
     return _finite(X, what)
 
 
-def _positive_real(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a real number, but got {type(value).__name__}")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{what} must be a finite number > 0, but got {value}")
-    return float(value)
-
-
 class RandomReLUFeatures:
     """phi(x) = relu(W x) / sqrt(N): N random ReLU features of x in R^d.
 
@@ -239,10 +215,10 @@ class RandomReLUFeatures:
     """
 
     def __init__(self, d, N, seed, scale=1.0):
-        self.d = _positive_int(d, "RandomReLUFeatures: d (input dimension)")
-        self.N = _positive_int(N, "RandomReLUFeatures: N (number of features)")
-        self.scale = _positive_real(scale, "RandomReLUFeatures: scale")
-        rng = _rng(seed, "RandomReLUFeatures")
+        self.d = whole_number(d, "RandomReLUFeatures: d (input dimension)")
+        self.N = whole_number(N, "RandomReLUFeatures: N (number of features)")
+        self.scale = positive_number(scale, "RandomReLUFeatures: scale")
+        rng = generator(seed, "RandomReLUFeatures")
         self.W = self.scale * rng.standard_normal((self.N, self.d))
 
     def __call__(self, X) -> np.ndarray:
@@ -263,10 +239,10 @@ class RandomFourierFeatures:
     """
 
     def __init__(self, d, N, seed, bandwidth=1.0):
-        self.d = _positive_int(d, "RandomFourierFeatures: d (input dimension)")
-        self.N = _positive_int(N, "RandomFourierFeatures: N (number of features)")
-        self.bandwidth = _positive_real(bandwidth, "RandomFourierFeatures: bandwidth")
-        rng = _rng(seed, "RandomFourierFeatures")
+        self.d = whole_number(d, "RandomFourierFeatures: d (input dimension)")
+        self.N = whole_number(N, "RandomFourierFeatures: N (number of features)")
+        self.bandwidth = positive_number(bandwidth, "RandomFourierFeatures: bandwidth")
+        rng = generator(seed, "RandomFourierFeatures")
         self.W = rng.standard_normal((self.N, self.d))
         self.b = rng.uniform(0.0, 2.0 * np.pi, self.N)
 

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import numbers
 
 import numpy as np
 
 from . import ops
 from .autodiff import grad, hvp, jacobian
 from .tensor import Tensor, as_float_array, no_grad
+from .validate import generator, whole_number
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "softplus", "linear")
 BACKENDS = ("engine", "numpy", "numba")
@@ -78,24 +78,6 @@ def _check_backend(backend, where: str) -> str:
     return backend
 
 
-def _check_width(value, what: str) -> int:
-    """A layer size: a positive int (numpy ints too). bool and float are refused, not rounded."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be a positive int, got {value!r} of type {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{what} must be a positive int, got {value}")
-    return int(value)
-
-
-def _rng(seed, where: str) -> np.random.Generator:
-    """A Generator from an int seed or a Generator; None is refused so every draw is reproducible."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{where}: seed must be an int or a numpy.random.Generator, got {seed!r}")
-    return np.random.default_rng(int(seed))
-
-
 def _kernels():
     """minigrad.kernels, imported on first use: it imports numba, which takes a while."""
     from . import kernels
@@ -122,7 +104,7 @@ class _Net:
 
         seed: an int or a numpy.random.Generator (which is advanced).
         """
-        return _rng(seed, f"{self._name}.init").standard_normal(self.num_params)
+        return generator(seed, f"{self._name}.init").standard_normal(self.num_params)
 
     # -- checks -----------------------------------------------------------------
     @property
@@ -274,8 +256,8 @@ class TwoLayerNet(_Net):
     _kernel_prefix = "two_layer"
 
     def __init__(self, d: int, m: int, activation: str = "tanh"):
-        self.d = _check_width(d, "TwoLayerNet: d")
-        self.m = _check_width(m, "TwoLayerNet: m")
+        self.d = whole_number(d, "TwoLayerNet: d")
+        self.m = whole_number(m, "TwoLayerNet: m")
         self.activation = _check_activation(activation, "TwoLayerNet")
         self.num_params = self.m * self.d + self.m
         self._sigma = _ENGINE_ACTIVATIONS[self.activation]
@@ -349,12 +331,12 @@ class DeepNet(_Net):
     _kernel_prefix = "deep"
 
     def __init__(self, d: int, widths, activation: str = "tanh", output_activation: str = "linear"):
-        self.d = _check_width(d, "DeepNet: d")
+        self.d = whole_number(d, "DeepNet: d")
         if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
             raise TypeError(f"DeepNet: widths must be a sequence of positive ints such as [100, 100], got {widths!r}")
         if len(widths) == 0:
             raise ValueError("DeepNet: widths is empty; give at least one hidden width, e.g. widths=[100]")
-        self.widths = tuple(_check_width(m, f"DeepNet: widths[{l}]") for l, m in enumerate(widths))
+        self.widths = tuple(whole_number(m, f"DeepNet: widths[{l}]") for l, m in enumerate(widths))
         self.activation = _check_activation(activation, "DeepNet")
         self.output_activation = _check_activation(output_activation, "DeepNet (output_activation)")
         fan_ins = (self.d,) + self.widths[:-1]

@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from .tensor import as_float_array
+from .validate import generator, positive_number, whole_number
 
 Schedule = Callable[[int], float]
 
@@ -30,40 +31,16 @@ Schedule = Callable[[int], float]
 # ---------------------------------------------------------------------------
 # Small checks.
 # ---------------------------------------------------------------------------
-def _positive(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a real number, but got {type(value).__name__} {value!r}")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{what} must be a finite number > 0, but got {value}")
-    return float(value)
-
-
-def _count(value, what: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an int, but got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}, but got {value}")
-    return int(value)
-
-
-def _rng(seed, what: str) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{what}: seed must be an int or a numpy.random.Generator, but got {type(seed).__name__}")
-    return np.random.default_rng(int(seed))
-
-
 # ---------------------------------------------------------------------------
 # Step-size schedules: functions t -> lr_t, t = 0, 1, 2, ...
 # ---------------------------------------------------------------------------
 def _step_index(t, name: str) -> int:
-    return _count(t, f"{name}: the step t", 0)
+    return whole_number(t, f"{name}: the step t", 0)
 
 
 def constant(lr) -> Schedule:
     """The schedule lr_t = lr for every step t."""
-    lr = _positive(lr, "constant: lr")
+    lr = positive_number(lr, "constant: lr")
 
     def schedule(t):
         _step_index(t, "constant")
@@ -77,8 +54,8 @@ def inverse_time(c, t0) -> Schedule:
 
     SGD with it converges even when the gradient noise does not vanish at the minimum.
     """
-    c = _positive(c, "inverse_time: c")
-    t0 = _positive(t0, "inverse_time: t0")
+    c = positive_number(c, "inverse_time: c")
+    t0 = positive_number(t0, "inverse_time: t0")
 
     def schedule(t):
         return c / (_step_index(t, "inverse_time") + t0)
@@ -88,11 +65,11 @@ def inverse_time(c, t0) -> Schedule:
 
 def step_decay(lr0, factor, every) -> Schedule:
     """The schedule lr_t = lr0 * factor^floor(t / every): multiply by factor every `every` steps."""
-    lr0 = _positive(lr0, "step_decay: lr0")
-    factor = _positive(factor, "step_decay: factor")
+    lr0 = positive_number(lr0, "step_decay: lr0")
+    factor = positive_number(factor, "step_decay: factor")
     if factor > 1:
         raise ValueError(f"step_decay: factor must be in (0, 1] (a decay), but got {factor}")
-    every = _count(every, "step_decay: every", 1)
+    every = whole_number(every, "step_decay: every", 1)
 
     def schedule(t):
         return lr0 * factor ** (_step_index(t, "step_decay") // every)
@@ -104,7 +81,7 @@ def _as_schedule(lr, name: str) -> Schedule:
     """A float becomes a constant schedule; a callable is taken as a schedule."""
     if callable(lr):
         return lr
-    return constant(_positive(lr, f"{name}: lr"))
+    return constant(positive_number(lr, f"{name}: lr"))
 
 
 def _learning_rate(schedule: Schedule, t: int, name: str) -> float:
@@ -214,9 +191,9 @@ def _evaluate(value_and_grad, theta: np.ndarray, args, name: str) -> tuple[float
 
 
 def _common(steps, record_every, diverge_factor, name):
-    steps = _count(steps, f"{name}: steps", 0)
-    record_every = _count(record_every, f"{name}: record_every", 1)
-    diverge_factor = _positive(diverge_factor, f"{name}: diverge_factor")
+    steps = whole_number(steps, f"{name}: steps", 0)
+    record_every = whole_number(record_every, f"{name}: record_every", 1)
+    diverge_factor = positive_number(diverge_factor, f"{name}: diverge_factor")
     if diverge_factor <= 1:
         raise ValueError(f"{name}: diverge_factor must be > 1, but got {diverge_factor}")
     return steps, record_every, diverge_factor
@@ -278,15 +255,15 @@ def minibatch_indices(n, batch_size, steps, *, replace, seed) -> np.ndarray:
     permutations of 0..n-1, cut into consecutive batches, so every sample is used
     exactly once per n consecutive draws (a batch may straddle two epochs).
     """
-    n = _count(n, "minibatch_indices: n (number of samples)", 1)
-    batch_size = _count(batch_size, "minibatch_indices: batch_size", 1)
-    steps = _count(steps, "minibatch_indices: steps", 0)
+    n = whole_number(n, "minibatch_indices: n (number of samples)", 1)
+    batch_size = whole_number(batch_size, "minibatch_indices: batch_size", 1)
+    steps = whole_number(steps, "minibatch_indices: steps", 0)
     if not replace and batch_size > n:
         raise ValueError(
             f"minibatch_indices: batch_size = {batch_size} is larger than the n = {n} samples; "
             "without replacement a batch holds each sample at most once"
         )
-    rng = _rng(seed, "minibatch_indices")
+    rng = generator(seed, "minibatch_indices")
     total = steps * batch_size
     if replace:
         stream = rng.integers(0, n, size=total)
@@ -376,8 +353,8 @@ def sgd_least_squares(A, y, w0, lr, steps, *, batch_size=1, replace=True, seed, 
         raise ValueError(f"{name}: w0 must have shape ({p},) (one weight per column of A, shape {A.shape}), "
                          f"but has shape {w0.shape}")
     schedule = _as_schedule(lr, name)
-    steps = _count(steps, f"{name}: steps", 0)
-    diverge_factor = _positive(diverge_factor, f"{name}: diverge_factor")
+    steps = whole_number(steps, f"{name}: steps", 0)
+    diverge_factor = positive_number(diverge_factor, f"{name}: diverge_factor")
     if backend not in BACKENDS:
         raise ValueError(f"{name}: backend must be one of {BACKENDS}, but got {backend!r}")
     if callable(lr):

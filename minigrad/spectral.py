@@ -18,13 +18,13 @@ We stop when r <= tol * |lam|.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from typing import Callable
 
 import numpy as np
 
 from .autodiff import jacobian
 from .tensor import as_float_array, as_tensor, no_grad
+from .validate import generator, positive_number, whole_number
 
 EPS = np.finfo(np.float64).eps
 
@@ -52,30 +52,13 @@ class EigResult:
 # ---------------------------------------------------------------------------
 # Checks.
 # ---------------------------------------------------------------------------
-def _count(value, what: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an int, but got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}, but got {value}")
-    return int(value)
-
-
 def _tolerance(tol, name: str) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"{name}: tol must be a real number, but got {type(tol).__name__}")
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"{name}: tol must be a finite number > 0, but got {tol}")
-    return float(tol)
+    return positive_number(tol, f"{name}: tol")
 
 
 def _start(p: int, seed, name: str) -> np.ndarray:
     """A random unit vector in R^p (a random start has a component along every eigenvector)."""
-    if isinstance(seed, np.random.Generator):
-        rng = seed
-    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name}: seed must be an int or a numpy.random.Generator, but got {type(seed).__name__}")
-    else:
-        rng = np.random.default_rng(int(seed))
+    rng = generator(seed, name)
     v = rng.standard_normal(p)
     return v / np.linalg.norm(v)
 
@@ -104,9 +87,9 @@ def power_iteration(matvec: MatVec, p, *, tol=1e-8, max_iter=1000, seed=0) -> Ei
     Stops when ||H v_k - lam_k v_k|| <= tol |lam_k| or after max_iter matvecs.
     """
     name = "power_iteration"
-    p = _count(p, f"{name}: p (the dimension)", 1)
+    p = whole_number(p, f"{name}: p (the dimension)", 1)
     tol = _tolerance(tol, name)
-    max_iter = _count(max_iter, f"{name}: max_iter", 1)
+    max_iter = whole_number(max_iter, f"{name}: max_iter", 1)
     v = _start(p, seed, name)
     history = []
     for k in range(1, max_iter + 1):
@@ -145,13 +128,13 @@ def lanczos(matvec: MatVec, p, *, k=None, tol=1e-10, max_iter=200, seed=0) -> Ei
     min(p, max_iter) steps. Cost: one matvec and O(p j) work per step; memory p x steps.
     """
     name = "lanczos"
-    p = _count(p, f"{name}: p (the dimension)", 1)
+    p = whole_number(p, f"{name}: p (the dimension)", 1)
     tol = _tolerance(tol, name)
-    max_iter = _count(max_iter, f"{name}: max_iter", 1)
+    max_iter = whole_number(max_iter, f"{name}: max_iter", 1)
     if k is None:
         steps, fixed_budget = min(p, max_iter), False
     else:
-        steps, fixed_budget = _count(k, f"{name}: k (the number of steps)", 1), True
+        steps, fixed_budget = whole_number(k, f"{name}: k (the number of steps)", 1), True
         if steps > p:
             raise ValueError(f"{name}: k must be at most p = {p} (a Krylov space of R^{p} has at most {p} dimensions), "
                              f"but got k = {steps}")

@@ -359,11 +359,11 @@ def test_unknown_backend(method):
 
 
 @pytest.mark.parametrize("bad, error, message", [
-    (0, ValueError, r"m must be a positive int, got 0"),
-    (-3, ValueError, r"m must be a positive int, got -3"),
-    (True, TypeError, r"m must be a positive int, got True of type bool"),
-    (2.0, TypeError, r"m must be a positive int, got 2.0 of type float"),
-    ("4", TypeError, r"m must be a positive int, got '4' of type str"),
+    (0, ValueError, r"m must be an int >= 1, but got 0"),
+    (-3, ValueError, r"m must be an int >= 1, but got -3"),
+    (True, TypeError, r"m must be an int, but got bool True"),
+    (2.0, TypeError, r"m must be an int, but got float 2.0"),
+    ("4", TypeError, r"m must be an int, but got str '4'"),
 ])
 def test_two_layer_widths_must_be_positive_ints(bad, error, message):
     with pytest.raises(error, match=message):
@@ -373,11 +373,11 @@ def test_two_layer_widths_must_be_positive_ints(bad, error, message):
 
 
 def test_deep_widths_must_be_positive_ints():
-    with pytest.raises(ValueError, match=r"widths\[1\] must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"widths\[1\] must be an int >= 1, but got 0"):
         nn.DeepNet(2, [3, 0])
-    with pytest.raises(TypeError, match=r"widths\[0\] must be a positive int, got 2.5 of type float"):
+    with pytest.raises(TypeError, match=r"widths\[0\] must be an int, but got float 2.5"):
         nn.DeepNet(2, [2.5])
-    with pytest.raises(TypeError, match=r"widths\[0\] must be a positive int, got False of type bool"):
+    with pytest.raises(TypeError, match=r"widths\[0\] must be an int, but got bool False"):
         nn.DeepNet(2, [False])
     with pytest.raises(TypeError, match=r"widths must be a sequence of positive ints such as \[100, 100\], got 5"):
         nn.DeepNet(2, 5)
@@ -387,9 +387,9 @@ def test_deep_widths_must_be_positive_ints():
 
 
 def test_seed_must_be_an_int_or_a_generator():
-    with pytest.raises(TypeError, match=r"seed must be an int or a numpy.random.Generator, got None"):
+    with pytest.raises(TypeError, match=r"seed must be an int or a numpy.random.Generator, but got NoneType None"):
         NET.init(None)
-    with pytest.raises(TypeError, match=r"got 1.5"):
+    with pytest.raises(TypeError, match=r"got float 1.5"):
         DEEP.init(1.5)
 
 
