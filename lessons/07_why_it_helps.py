@@ -56,9 +56,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad as mg
-import minigrad.nn  # noqa: F401  (makes mg.nn, mg.optim, mg.spectral available)
-import minigrad.optim  # noqa: F401
-import minigrad.spectral  # noqa: F401
 from lessons.harness import Lesson
 
 lesson = Lesson(7, "Why it helps: PL* and a tangent kernel that barely moves")
