@@ -5,8 +5,9 @@ Every kernel comes twice, with the same signature and the same result:
     NAME_numpy   a few array expressions that state the math: the reference;
     NAME_numba   the same numbers from @njit(cache=True) loops that touch memory less:
                  no n x m temporaries, one transcendental per element per pass, and
-                 both cores through ``prange``. (The network ones are short Python
-                 functions that call a few compiled passes; see below why.)
+                 both cores through ``prange`` (one core for small problems: see
+                 PARALLEL_MIN_WORK). Some are short Python functions that call a few
+                 compiled loops; their comments say why.
 
 tests/test_kernels.py holds each pair together to ~1e-12 relative, and
 tests/test_nn.py holds both against the engine (``backend="engine"``).
@@ -45,8 +46,10 @@ Second derivatives of L (used by every HVP below): with residuals r_j = f(x_j) -
 
 from __future__ import annotations
 
+import contextlib
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -209,9 +212,23 @@ def _act_into(z, code, s, s1, s2):
             s[j], s1[j], s2[j] = _act_scalar(z[j], code)
 
 
-@njit(cache=True, error_model="numpy")
 def act_derivatives_numba(z, code):
-    """(sigma(z), sigma'(z), sigma''(z)) elementwise; twin of act_derivatives_numpy. Any shape."""
+    """(sigma(z), sigma'(z), sigma''(z)) elementwise; twin of act_derivatives_numpy. Any shape.
+
+    The three results are allocated here by numpy, not inside compiled code: numpy asks
+    the OS for large arrays in huge pages, numba's allocator (malloc) does not, and glibc
+    hands three freed 20 MB arrays straight back to the OS, so every call page-faulted
+    60 MB in again. Measured at 256 x 10^4 (tanh): 20-30 ms that way, 6-7 ms this way.
+    """
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    s, s1, s2 = np.empty(z.shape), np.empty(z.shape), np.empty(z.shape)
+    _act_into(z.ravel(), code, s.ravel(), s1.ravel(), s2.ravel())  # ravel: views, not copies
+    return s, s1, s2
+
+
+@njit(cache=True, error_model="numpy")
+def _act_derivatives_compiled(z, code):
+    """As act_derivatives_numba, callable from compiled code (the deep net's passes)."""
     flat = z.ravel()
     s, s1, s2 = np.empty(flat.size), np.empty(flat.size), np.empty(flat.size)
     _act_into(flat, code, s, s1, s2)
@@ -354,16 +371,31 @@ def _two_layer_forward_numba(theta, X, vec, code):
     f_parts = np.zeros((bounds.size - 1, n))
     df_parts = np.zeros((bounds.size - 1, n))
     for c in prange(bounds.size - 1):
-        z, dz = np.empty(n), np.empty(n)
+        z, dz = np.empty(n), np.empty(n)  # scratch rows: allocated per chunk, not per neuron
         s, s1, s2 = np.empty(n), np.empty(n), np.empty(n)
         for i in range(bounds[c], bounds[c + 1]):
             _row_dot(W, i, XT, z)
-            _act_into(z, code, s, s1, s2)
-            for j in range(n):
-                f_parts[c, j] += v[i] * s[j]
-            if tangent:
-                _row_dot(U, i, XT, dz)
+            if not tangent:
+                if code == TANH:  # f alone needs only t = tanh(z): no s', s'' for the loss
+                    for j in range(n):
+                        f_parts[c, j] += v[i] * _tanh_scalar(z[j])
+                else:
+                    _act_into(z, code, s, s1, s2)
+                    for j in range(n):
+                        f_parts[c, j] += v[i] * s[j]
+                continue
+            _row_dot(U, i, XT, dz)
+            if code == TANH:
+                # tanh's s' = 1 - t^2 is one flop away from t: one sweep, no scratch rows
+                # written and read back (the HVP's pass 1: about -15% measured, n = 256, d = 10).
                 for j in range(n):
+                    t = _tanh_scalar(z[j])
+                    f_parts[c, j] += v[i] * t
+                    df_parts[c, j] += u[i] * t + v[i] * (1.0 - t * t) * dz[j]
+            else:
+                _act_into(z, code, s, s1, s2)
+                for j in range(n):
+                    f_parts[c, j] += v[i] * s[j]
                     df_parts[c, j] += u[i] * s[j] + v[i] * s1[j] * dz[j]
     sq = math.sqrt(m)
     f, df = np.zeros(n), np.zeros(n)
@@ -406,6 +438,13 @@ def _two_layer_grad_pass_numba(theta, X, w, code):
     return out
 
 
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _hvp_terms(a_j, b_j, s, s1, s2, dz, v_i, u_i):
+    """Sample j's share of neuron i's HVP rows (see _two_layer_hvp_pass_numba): the term
+    a_j s + b_j s1 dz of the v_i row, and the weight c_ji of x_j in the w_i row."""
+    return a_j * s + b_j * s1 * dz, a_j * v_i * s1 + b_j * (v_i * s2 * dz + u_i * s1)
+
+
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
 def _two_layer_hvp_pass_numba(theta, X, vec, a, b, code):
     """Pass 2 of an HVP: sum_j [a_j grad f(x_j) + b_j (Hess f(x_j)) vec], shape (p,).
@@ -430,11 +469,20 @@ def _two_layer_hvp_pass_numba(theta, X, vec, a, b, code):
         for i in range(bounds[c], bounds[c + 1]):
             _row_dot(W, i, XT, z)
             _row_dot(U, i, XT, dz)
-            _act_into(z, code, s, s1, s2)
             h_v = 0.0
-            for j in range(n):
-                h_v += a[j] * s[j] + b[j] * s1[j] * dz[j]
-                coef[j] = a[j] * v[i] * s1[j] + b[j] * (v[i] * s2[j] * dz[j] + u[i] * s1[j])
+            if code == TANH:
+                # As in pass 1: s' and s'' come from t in 3 flops, inside the one sweep
+                # (about -20% for this pass, measured). The branch on code stays outside the loop.
+                for j in range(n):
+                    t = _tanh_scalar(z[j])
+                    t1 = 1.0 - t * t
+                    h_j, coef[j] = _hvp_terms(a[j], b[j], t, t1, -2.0 * t * t1, dz[j], v[i], u[i])
+                    h_v += h_j
+            else:
+                _act_into(z, code, s, s1, s2)
+                for j in range(n):
+                    h_j, coef[j] = _hvp_terms(a[j], b[j], s[j], s1[j], s2[j], dz[j], v[i], u[i])
+                    h_v += h_j
             out[m * d + i] = h_v / sq
             for k in range(d):
                 acc = 0.0
@@ -442,6 +490,37 @@ def _two_layer_hvp_pass_numba(theta, X, vec, a, b, code):
                     acc += coef[j] * XT[k, j]
                 out_W[i, k] = acc / sq
     return out
+
+
+# Small problems run on one thread. Waking numba's second thread (an OpenMP team) costs
+# more than it saves on a small problem, and far more when other processes compete for the
+# cores: the team then waits for a time slice, and its idle threads spin and take cycles
+# from the others. Measured on 2 cores, loss HVP:
+#     n = 20, d = 1, m = 1000, quiet machine: 1 thread 0.21 ms, 2 threads 0.13 ms;
+#         beside one busy process: 2 threads 0.26 ms median but 5 to 90 ms at worst,
+#         1 thread 0.20 ms median and 0.45 ms at worst;
+#     n = 256, d = 10, m = 1000, quiet: 1 thread 1.3 ms, 2 threads 0.86 ms (parallel pays).
+# One pass costs about n m (d + 20) multiply-adds: d for w . x, and the activation about 20
+# (tanh of a row takes twice as long as a d = 10 dot product). Below PARALLEL_MIN_WORK (a
+# single-threaded HVP of ~0.3 ms) the kernels run on one thread; the chunks are the same
+# (CHUNKS), so the result has the same bits either way.
+PARALLEL_MIN_WORK = 1_000_000
+
+
+@contextlib.contextmanager
+def _one_thread_if_small(theta, X):
+    """Run the enclosed compiled calls on one thread if n m (d + 20) < PARALLEL_MIN_WORK,
+    for the two-layer net of parameters theta (m (d + 1),) on data X (n, d)."""
+    n, d = X.shape
+    if n * (theta.size // (d + 1)) * (d + 20) >= PARALLEL_MIN_WORK:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 # The public two-layer kernels are plain Python calls of the compiled passes above: numba
@@ -452,40 +531,51 @@ _NO_TANGENT = np.zeros(0)
 
 def two_layer_outputs_numba(theta, X, code):
     """f(x_j) for every row, shape (n,). Twin of two_layer_outputs_numpy."""
-    return _two_layer_forward_numba(theta, X, _NO_TANGENT, code)[0]
+    with _one_thread_if_small(theta, X):
+        return _two_layer_forward_numba(theta, X, _NO_TANGENT, code)[0]
 
 
 def two_layer_loss_numba(theta, X, y, code):
     """L = (1/(2n)) sum_j (f(x_j) - y_j)^2. Twin of two_layer_loss_numpy."""
-    r = _two_layer_forward_numba(theta, X, _NO_TANGENT, code)[0] - y
+    r = two_layer_outputs_numba(theta, X, code) - y
     return float(r @ r) / (2 * y.size)
 
 
 def two_layer_loss_grad_numba(theta, X, y, code):
     """grad L (p,): pass 1 for r, pass 2 with weights r / n. Twin of two_layer_loss_grad_numpy."""
-    f = _two_layer_forward_numba(theta, X, _NO_TANGENT, code)[0]
-    return _two_layer_grad_pass_numba(theta, X, (f - y) / y.size, code)
+    with _one_thread_if_small(theta, X):
+        f = _two_layer_forward_numba(theta, X, _NO_TANGENT, code)[0]
+        return _two_layer_grad_pass_numba(theta, X, (f - y) / y.size, code)
 
 
 def two_layer_loss_hvp_numba(theta, X, y, vec, code):
     """Exact H v (p,) for the loss: pass 1 for f and df, pass 2 with a = df/n, b = r/n."""
-    f, df = _two_layer_forward_numba(theta, X, vec, code)
-    return _two_layer_hvp_pass_numba(theta, X, vec, df / y.size, (f - y) / y.size, code)
+    with _one_thread_if_small(theta, X):
+        f, df = _two_layer_forward_numba(theta, X, vec, code)
+        return _two_layer_hvp_pass_numba(theta, X, vec, df / y.size, (f - y) / y.size, code)
 
 
 def two_layer_output_grad_numba(theta, x, code):
     """grad_theta f(x) (p,): the gradient pass on the one-row data set x with weight 1."""
-    return _two_layer_grad_pass_numba(theta, x.reshape(1, -1), np.ones(1), code)
+    with _one_thread_if_small(theta, x.reshape(1, -1)):
+        return _two_layer_grad_pass_numba(theta, x.reshape(1, -1), np.ones(1), code)
 
 
 def two_layer_output_hvp_numba(theta, x, vec, code):
     """(Hess_theta f(x)) vec (p,): the HVP pass on the one-row data set x with a = 0, b = 1."""
-    return _two_layer_hvp_pass_numba(theta, x.reshape(1, -1), vec, np.zeros(1), np.ones(1), code)
+    with _one_thread_if_small(theta, x.reshape(1, -1)):
+        return _two_layer_hvp_pass_numba(theta, x.reshape(1, -1), vec, np.zeros(1), np.ones(1), code)
+
+
+def two_layer_jacobian_numba(theta, X, code):
+    """J (n, p), row j = grad_theta f(x_j). Twin of two_layer_jacobian_numpy."""
+    with _one_thread_if_small(theta, X):
+        return _two_layer_jacobian_compiled(theta, X, code)
 
 
 @njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
-def two_layer_jacobian_numba(theta, X, code):
-    """J (n, p), row j = grad_theta f(x_j), one sample per parallel task. Twin of two_layer_jacobian_numpy."""
+def _two_layer_jacobian_compiled(theta, X, code):
+    """J (n, p) as two_layer_jacobian_numba, one sample per parallel task."""
     n, d = X.shape
     m = theta.size // (d + 1)
     W, v = theta[: m * d].reshape(m, d), theta[m * d:]
@@ -689,8 +779,8 @@ def _deep_split_numba(theta, d, widths):
 
 @njit(cache=True, error_model="numpy")
 def _act_matrix_numba(H, code):
-    """sigma, sigma', sigma'' of a matrix H (rows, cols), through the 1-D act_derivatives_numba."""
-    s, s1, s2 = act_derivatives_numba(H.ravel(), code)
+    """sigma, sigma', sigma'' of a matrix H (rows, cols), through the 1-D _act_derivatives_compiled."""
+    s, s1, s2 = _act_derivatives_compiled(H.ravel(), code)
     return s.reshape(H.shape), s1.reshape(H.shape), s2.reshape(H.shape)
 
 
@@ -722,7 +812,7 @@ def _deep_forward_numba(theta, X, widths, code, out_code, vec):
     c = 1.0 / math.sqrt(v.size)
     g = np.dot(As[-1], v) * c
     dg = (np.dot(dAs[-1], v) + np.dot(As[-1], dv)) * c if tangent else np.zeros(0)
-    f, o1, o2 = act_derivatives_numba(g, out_code)
+    f, o1, o2 = _act_derivatives_compiled(g, out_code)
     return As, S1s, S2s, dHs, dAs, g, dg, f, o1, o2
 
 

@@ -113,6 +113,13 @@ def test_act_derivatives_by_finite_differences(code):
     assert np.max(np.abs(s2 - fd2)) <= 1e-8 * max(1.0, np.max(np.abs(s2)))
 
 
+def test_act_derivatives_numba_keeps_the_shape():
+    z = np.random.default_rng(2).standard_normal((3, 4)) * 3.0
+    for code in CODES:
+        for part, flat in zip(K.act_derivatives_numba(z, code), K.act_derivatives_numba(z.ravel(), code)):
+            assert part.shape == (3, 4) and np.array_equal(part.ravel(), flat)
+
+
 def test_sigmoid_slope_is_accurate_in_the_tails():
     """s' = e/(1+e)^2 keeps its digits where s (1 - s) would lose them (s ~ 1)."""
     z = np.array([30.0, -30.0, 100.0])
@@ -183,18 +190,49 @@ def test_two_layer_numpy_twins_against_a_direct_formula(n, d, m, seed):
     assert_twins(K.two_layer_loss_grad_numpy(theta, X, y, K.TANH), J.T @ (f - y) / n, 1e-13)
 
 
-def test_two_layer_numba_gives_the_same_bits_on_one_thread_and_on_all():
-    """Chunks are fixed (CHUNKS), not per thread, so sums are added in the same order."""
+def test_two_layer_numba_gives_the_same_bits_on_one_thread_and_on_all(monkeypatch):
+    """Chunks are fixed (CHUNKS), not per thread, so sums are added in the same order.
+    PARALLEL_MIN_WORK = 0 makes this small problem run on as many threads as it is given."""
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0)
     X, y, theta, vec = _draw(np.random.default_rng(5), 9, 3, 100 * 4)
+    calls = _two_layer_calls(X, y, theta, vec)
     before = numba.get_num_threads()
     try:
-        numba.set_num_threads(1)
-        one = K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
+        for name in TWO_LAYER:
+            kernel = getattr(K, f"two_layer_{name}_numba")
+            numba.set_num_threads(1)
+            one = kernel(*calls[name], K.TANH)
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+            many = kernel(*calls[name], K.TANH)
+            assert np.array_equal(one, many), name
+            assert_twins(many, getattr(K, f"two_layer_{name}_numpy")(*calls[name], K.TANH), what=name)
     finally:
         numba.set_num_threads(before)
-    assert np.array_equal(one, many)
+
+
+def test_small_two_layer_problems_run_on_one_thread_and_restore_the_thread_count(monkeypatch):
+    """Below PARALLEL_MIN_WORK = n m (d + 20) the wrappers set one thread and then restore the
+    caller's count; above it they leave the count alone. The bits are the same either way."""
+    calls = []
+    set_num_threads = numba.set_num_threads
+
+    def spy(count):
+        calls.append(count)
+        set_num_threads(count)
+
+    monkeypatch.setattr(numba, "set_num_threads", spy)
+    before, threshold = numba.get_num_threads(), K.PARALLEL_MIN_WORK
+    assert 20 * 1000 * (1 + 20) < threshold <= 64 * 1000 * (3 + 20)  # the two sizes below
+    X, y, theta, vec = _draw(np.random.default_rng(6), 20, 1, 1000 * 2)
+    serial = K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
+    assert calls == [1, before] and numba.get_num_threads() == before
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0)  # now the same problem runs on every thread
+    assert np.array_equal(K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH), serial)
+    assert calls == [1, before]
+    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", threshold)
+    X, y, theta, vec = _draw(np.random.default_rng(7), 64, 3, 1000 * 4)
+    K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
+    assert calls == [1, before]
 
 
 DEEP = ["outputs", "loss", "loss_grad", "loss_hvp", "output_grad", "output_hvp", "jacobian"]
