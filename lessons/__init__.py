@@ -3,27 +3,20 @@
     python -m lessons            # every lesson, full size, then a summary table
     python -m lessons 5          # lesson 5 only
     python -m lessons --quick    # small sizes (what the test suite runs)
+    python -m lessons --json results.json   # also write every verdict and control to a file
 
 Each lesson lives in ``lessons/NN_name.py`` as a script in ``# %%`` cells.
 """
 
 from __future__ import annotations
 
-import os
-
-# Before numpy loads: one OpenBLAS thread. The numba kernels already use both cores,
-# and two thread pools that spin-wait on 2 cores slow each other down (measured on
-# lesson 5 --quick on a busy 2-core machine: 46 s with both pools, 3 s with this).
-# The lessons' BLAS calls are small, so one thread costs them little. Set the
-# variable yourself to override.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# harness first: it sets OPENBLAS_NUM_THREADS=1 before numpy loads (see harness.py).
+from . import harness  # noqa: I001
 
 import runpy  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-from . import harness  # noqa: E402
 
 LESSON_DIR = Path(__file__).parent
 
