@@ -1,4 +1,4 @@
-"""Command line: ``python -m lessons [N ...] [--quick] [--figures DIR] [--json FILE] [--quiet]``.
+"""Command line: ``python -m lessons [N ...] [--quick] [--figures DIR] [--json FILE] [--notebooks DIR] [--quiet]``.
 
 Prints one table, claim -> measured -> expected -> verdict, with each claim's
 controls (wrong variants that must FAIL) under it, and each lesson's wall time.
@@ -9,34 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from pathlib import Path
 
 from . import harness, lesson_files, run_lesson
-
-
-def _table(lessons: list[harness.Lesson]) -> str:
-    rows = [("lesson", "claim", "measured", "expected", "verdict")]
-    for lesson in lessons:
-        for v in lesson.verdicts:
-            rows.append((str(v.lesson), v.claim, v.measured, v.expected, "PASS" if v.passed else "FAIL"))
-            for c in v.controls:
-                mark = "FAIL" if not c.passed else "PASS <- a control must FAIL"
-                rows.append(("", f"  control ({c.what})", c.measured, "", mark))
-    claim_width = 60
-    wrapped = []
-    for row in rows:
-        indent = "    " if row[1].startswith("  control") else ""
-        claim_lines = textwrap.wrap(row[1], claim_width, subsequent_indent=indent) or [""]
-        wrapped.append((row[0], claim_lines[0], row[2], row[3], row[4]))
-        wrapped.extend(("", line, "", "", "") for line in claim_lines[1:])
-    widths = [max(len(r[i]) for r in wrapped) for i in range(5)]
-    lines = []
-    for k, row in enumerate(wrapped):
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _summary(lessons: list[harness.Lesson]) -> str:
@@ -62,6 +37,9 @@ def main(argv=None) -> int:
                         help="folder for the PNG figures (default: figures/, or figures-quick/ with --quick)")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write every claim, its controls and the lesson times to FILE")
+    parser.add_argument("--notebooks", default=None, metavar="DIR",
+                        help="run each lesson as a Jupyter notebook and write the executed .ipynb files to DIR "
+                             "(needs the notebooks extra)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary table")
     args = parser.parse_args(argv)
 
@@ -77,11 +55,31 @@ def main(argv=None) -> int:
         if Path(args.json).is_dir():
             parser.error(f"--json {args.json} is a folder; give a file name, e.g. {Path(args.json) / 'results.json'}")
 
+    if args.notebooks is not None:
+        from . import notebooks
+
+        missing = notebooks.missing_packages()
+        if missing:
+            parser.error(f"--notebooks needs {', '.join(missing)}: python -m pip install -e \".[notebooks]\"")
+        folder = Path(args.notebooks)
+        if folder.exists() and not folder.is_dir():
+            parser.error(f"--notebooks {args.notebooks} is a file; give a folder for the .ipynb files")
+        folder.mkdir(parents=True, exist_ok=True)
+
     lessons = []
     for number in numbers:
-        lessons.append(run_lesson(number, quick=args.quick, figures=args.figures, verbose=not args.quiet))
+        if args.notebooks is None:
+            lessons.append(run_lesson(number, quick=args.quick, figures=args.figures, verbose=not args.quiet))
+            continue
+        harness.SETTINGS.quick = args.quick
+        if args.figures is not None:
+            harness.SETTINGS.figures = Path(args.figures)
+        record = notebooks.execute(number, lesson_files()[number], folder, quick=args.quick,
+                                   figures=harness.SETTINGS.figure_folder())
+        print(f"lesson {number}: notebook {record.figures[0]} ({record.seconds:.1f} s)", flush=True)
+        lessons.append(record)
 
-    print("\n" + _table(lessons))
+    print("\n" + harness.table(lessons))
     print("\n" + _summary(lessons))
     if args.json is not None:
         print(f"results written to {harness.write_json(lessons, args.json)}")

@@ -37,6 +37,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import json  # noqa: E402
+import textwrap  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -211,13 +212,14 @@ class Lesson:
             self.say(f"  ... {text}")
 
     # -- verdicts ---------------------------------------------------------
-    def check(self, claim: str, measured, expected: str, passed, controls=()) -> bool:
+    def check(self, claim: str, measured, expected: str, passed, controls=()) -> None:
         """Record a claim with the number measured in this run and the verdict.
 
         ``passed`` must be computed from ``measured`` (e.g. ``slope < -0.4``);
         prefer the helpers below, which compute it for you. ``controls`` is a list of
         ``(what, measured, passed)``: the wrong variants, judged by the same test.
-        Returns True when the claim held and every control failed.
+        Returns nothing (so a notebook cell ending in a check shows no stray ``Out``):
+        the verdict is in ``self.verdicts`` and printed.
         """
         verdict = Verdict(
             self.number, claim, _format(measured), expected, bool(passed),
@@ -229,39 +231,38 @@ class Lesson:
         for c in verdict.controls:
             note = "as it must" if not c.passed else "BUT IT MUST FAIL: this check cannot tell right from wrong"
             self.say(f"      control ({c.what}): measured {c.measured} -> {'PASS' if c.passed else 'FAIL'}, {note}")
-        return verdict.sound
 
-    def _judged(self, claim, measured, expected, test, controls) -> bool:
+    def _judged(self, claim, measured, expected, test, controls) -> None:
         controls = dict(controls or {})
-        return self.check(
+        self.check(
             claim, measured, expected, test(measured),
             [(what, value, test(value)) for what, value in controls.items()],
         )
 
-    def check_below(self, claim: str, measured: float, bound: float, *, controls=None) -> bool:
+    def check_below(self, claim: str, measured: float, bound: float, *, controls=None) -> None:
         """Claim: measured < bound. ``controls``: {what: measured value of a wrong variant}."""
-        return self._judged(claim, measured, f"< {_format(bound)}", lambda m: _finite(m) and float(m) < bound, controls)
+        self._judged(claim, measured, f"< {_format(bound)}", lambda m: _finite(m) and float(m) < bound, controls)
 
-    def check_above(self, claim: str, measured: float, bound: float, *, controls=None) -> bool:
+    def check_above(self, claim: str, measured: float, bound: float, *, controls=None) -> None:
         """Claim: measured > bound. ``controls``: {what: measured value of a wrong variant}."""
-        return self._judged(claim, measured, f"> {_format(bound)}", lambda m: _finite(m) and float(m) > bound, controls)
+        self._judged(claim, measured, f"> {_format(bound)}", lambda m: _finite(m) and float(m) > bound, controls)
 
-    def check_between(self, claim: str, measured: float, low: float, high: float, *, controls=None) -> bool:
+    def check_between(self, claim: str, measured: float, low: float, high: float, *, controls=None) -> None:
         """Claim: low <= measured <= high. ``controls``: {what: measured value of a wrong variant}."""
-        return self._judged(claim, measured, f"in [{_format(low)}, {_format(high)}]",
+        self._judged(claim, measured, f"in [{_format(low)}, {_format(high)}]",
                             lambda m: _finite(m) and low <= float(m) <= high, controls)
 
-    def check_true(self, claim: str, condition, measured: str, *, controls=None) -> bool:
+    def check_true(self, claim: str, condition, measured: str, *, controls=None) -> None:
         """Claim: a computed condition holds; ``measured`` says what was seen.
 
         ``controls``: {what: (condition, measured)} computed the same way on wrong variants.
         """
         controls = dict(controls or {})
-        return self.check(claim, measured, "true", bool(condition),
+        self.check(claim, measured, "true", bool(condition),
                           [(what, seen, bool(cond)) for what, (cond, seen) in controls.items()])
 
     # -- figures ----------------------------------------------------------
-    def save_figure(self, fig, name: str) -> Path:
+    def save_figure(self, fig, name: str) -> None:
         """Save a matplotlib figure as ``lessonN_name.png`` in the figures folder.
 
         In a script the figure is then closed (memory); in a notebook it is left open
@@ -277,7 +278,6 @@ class Lesson:
             plt.close(fig)
         self.figures.append(path)
         self.say(f"  figure: {path}")
-        return path
 
     @property
     def passed(self) -> bool:
@@ -313,3 +313,41 @@ def write_json(lessons: list[Lesson], path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(results(lessons), indent=2) + "\n")
     return path
+
+
+def table(lessons: list[Lesson]) -> str:
+    """The verdict table: claim, measured, expected, verdict, with each control under its claim."""
+    rows = [("lesson", "claim", "measured", "expected", "verdict")]
+    for lesson in lessons:
+        for v in lesson.verdicts:
+            rows.append((str(v.lesson), v.claim, v.measured, v.expected, "PASS" if v.passed else "FAIL"))
+            for c in v.controls:
+                mark = "FAIL" if not c.passed else "PASS <- a control must FAIL"
+                rows.append(("", f"  control ({c.what})", c.measured, "", mark))
+    claim_width = 60
+    wrapped = []
+    for row in rows:
+        indent = "    " if row[1].startswith("  control") else ""
+        claim_lines = textwrap.wrap(row[1], claim_width, subsequent_indent=indent) or [""]
+        wrapped.append((row[0], claim_lines[0], row[2], row[3], row[4]))
+        wrapped.extend(("", line, "", "", "") for line in claim_lines[1:])
+    widths = [max(len(r[i]) for r in wrapped) for i in range(5)]
+    lines = []
+    for k, row in enumerate(wrapped):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def summary() -> None:
+    """Print the verdict table of the lessons run in this process (a notebook's last cell).
+
+    If the environment variable MINIGRAD_RESULTS names a file, the record is also
+    written there as JSON: that is how ``python -m lessons --notebooks`` collects the
+    verdicts of a lesson executed in a Jupyter kernel.
+    """
+    lessons = collected()
+    print(table(lessons))
+    if os.environ.get("MINIGRAD_RESULTS"):
+        write_json(lessons, os.environ["MINIGRAD_RESULTS"])

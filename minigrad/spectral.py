@@ -6,6 +6,8 @@
   ``hessian_spectral_norm`` returns ||H||_2 = |that eigenvalue|.
 * ``output_jacobian`` J (n, p), J[j, k] = d f(x_j; theta) / d theta_k, and
   ``tangent_kernel`` K = J J^T (n, n), the neural tangent kernel on the data.
+* ``hutchinson_trace`` estimates tr(H) and ``spectral_density`` the whole eigenvalue
+  density of H (stochastic Lanczos quadrature), both from matvecs only, as PyHessian does.
 * ``Linearization`` is the model's first-order Taylor expansion in theta,
   f_lin(theta) = f(theta0) + J0 (theta - theta0). For wide networks the remainder
   f - f_lin stays small on a whole ball around theta0 ("transition to linearity").
@@ -103,6 +105,23 @@ def power_iteration(matvec: MatVec, p, *, tol=1e-8, max_iter=1000, seed=0) -> Ei
     return EigResult(lam, v, np.array(history), False, max_iter)
 
 
+def _lanczos_step(matvec: MatVec, Q: np.ndarray, j: int, betas: list, name: str) -> tuple[float, np.ndarray]:
+    """One Lanczos step from the orthonormal rows Q[0..j]: alpha_j = q_j . H q_j and the
+    next direction w = H q_j - alpha_j q_j - beta_{j-1} q_{j-1}, re-orthogonalized (twice,
+    "twice is enough") against every earlier q because floating point loses orthogonality.
+    ||w|| is beta_j; q_{j+1} = w / beta_j.
+    """
+    w = _apply(matvec, Q[j], name)
+    alpha = float(Q[j] @ w)
+    w = w - alpha * Q[j]
+    if j > 0:
+        w = w - betas[-1] * Q[j - 1]
+    basis = Q[: j + 1]
+    for _ in range(2):
+        w = w - basis.T @ (basis @ w)
+    return alpha, w
+
+
 def lanczos(matvec: MatVec, p, *, k=None, tol=1e-10, max_iter=200, seed=0) -> EigResult:
     """Largest-magnitude eigenvalue of a symmetric operator H (p x p) by the Lanczos method.
 
@@ -144,14 +163,7 @@ def lanczos(matvec: MatVec, p, *, k=None, tol=1e-10, max_iter=200, seed=0) -> Ei
     Q[0] = _start(p, seed, name)
     alphas, betas, history = [], [], []
     for j in range(steps):
-        w = _apply(matvec, Q[j], name)
-        alpha = float(Q[j] @ w)
-        w = w - alpha * Q[j]
-        if j > 0:
-            w = w - betas[-1] * Q[j - 1]
-        basis = Q[: j + 1]
-        for _ in range(2):
-            w = w - basis.T @ (basis @ w)
+        alpha, w = _lanczos_step(matvec, Q, j, betas, name)
         alphas.append(alpha)
         beta = float(np.linalg.norm(w))
 
@@ -199,6 +211,109 @@ def hessian_spectral_norm(matvec: MatVec, p, *, method="lanczos", **options) -> 
             f"(last estimate {result.value:.6g}); raise max_iter, loosen tol, or use method='lanczos'"
         )
     return abs(result.value)
+
+
+# ---------------------------------------------------------------------------
+# The whole spectrum from HVPs: Hutchinson's trace, stochastic Lanczos quadrature.
+# ---------------------------------------------------------------------------
+def _probes(p: int, samples, seed, name: str):
+    """Rademacher probes z (entries +1 or -1, each with probability 1/2), one per sample."""
+    samples = whole_number(samples, f"{name}: samples", 2)  # a standard error needs two
+    rng = generator(seed, name)
+    for _ in range(samples):
+        yield rng.integers(0, 2, size=p).astype(np.float64) * 2.0 - 1.0
+
+
+@dataclasses.dataclass
+class TraceEstimate:
+    """Hutchinson's estimate of tr(H).
+
+    value: the mean of z^T H z over the probes (unbiased: E[z z^T] = I).
+    stderr: the standard error of that mean, std(z^T H z) / sqrt(samples).
+    samples: (samples,) the individual z^T H z.
+    """
+
+    value: float
+    stderr: float
+    samples: np.ndarray
+
+
+def hutchinson_trace(matvec: MatVec, p, *, samples, seed) -> TraceEstimate:
+    """tr(H) of a symmetric p x p operator given as v -> H v, from matvecs only.
+
+    For a Rademacher vector z, E[z^T H z] = sum_ij H_ij E[z_i z_j] = sum_i H_ii = tr(H)
+    (Hutchinson 1989). The variance of one sample is 2 (||H||_F^2 - sum_i H_ii^2), so a
+    diagonal-heavy H is cheap to estimate and the error falls like 1/sqrt(samples).
+    Cost: ``samples`` matvecs. PyHessian (Yao et al. 2020) made this standard for networks.
+    """
+    name = "hutchinson_trace"
+    p = whole_number(p, f"{name}: p (the dimension)", 1)
+    values = np.array([float(z @ _apply(matvec, z, name)) for z in _probes(p, samples, seed, name)])
+    return TraceEstimate(float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size)), values)
+
+
+@dataclasses.dataclass
+class SpectralDensity:
+    """The eigenvalue density of H as a weighted set of nodes (stochastic Lanczos quadrature).
+
+    nodes: (samples * k,) Ritz values, k per probe (fewer if a Krylov space closed early).
+    weights: (same,) the squared first components of the Ritz vectors, divided by the
+    number of probes: they sum to 1, and sum_i weights_i g(nodes_i) estimates
+    (1/p) sum_j g(lambda_j) = (1/p) tr g(H), exactly in expectation for polynomials g
+    of degree < 2k.
+    """
+
+    nodes: np.ndarray
+    weights: np.ndarray
+
+    def density(self, grid, width) -> np.ndarray:
+        """The density smoothed by Gaussians of standard deviation ``width``, on ``grid`` (g,).
+
+        phi(t) = sum_i weights_i N(t; nodes_i, width^2); it integrates to 1 over the line.
+        """
+        width = positive_number(width, "SpectralDensity.density: width")
+        grid = np.asarray(as_float_array(grid, "SpectralDensity.density: grid"), dtype=np.float64)
+        gaps = (grid[..., None] - self.nodes) / width
+        return (self.weights * np.exp(-0.5 * gaps**2)).sum(axis=-1) / (width * np.sqrt(2 * np.pi))
+
+
+def spectral_density(matvec: MatVec, p, *, k, samples, seed) -> SpectralDensity:
+    """The eigenvalue density of a symmetric p x p H, from matvecs only (Ghorbani, Krishnan, Xiao 2019).
+
+    For each Rademacher probe z, run k Lanczos steps from q1 = z / sqrt(p): T_k = V diag(theta) V^T.
+    Gauss quadrature says q1^T g(H) q1 = sum_i V[0, i]^2 g(theta_i), exactly for polynomials
+    g of degree <= 2k - 1; and E[q1^T g(H) q1] = tr g(H) / p. So the nodes theta_i with
+    weights V[0, i]^2 / samples are a discrete density whose moments are those of the
+    eigenvalues. The extreme nodes converge to the extreme eigenvalues first (as in ``lanczos``).
+    Cost: samples * k matvecs; memory k * p.
+    """
+    name = "spectral_density"
+    p = whole_number(p, f"{name}: p (the dimension)", 1)
+    k = whole_number(k, f"{name}: k (Lanczos steps per probe)", 1)
+    if k > p:
+        raise ValueError(f"{name}: k must be at most p = {p} (a Krylov space of R^{p} has at most {p} dimensions), "
+                         f"but got k = {k}")
+    from scipy.linalg import eigh_tridiagonal  # here, not at the top: keeps import minigrad fast
+
+    nodes, weights = [], []
+    probes = list(_probes(p, samples, seed, name))
+    for z in probes:
+        Q = np.zeros((k, p))
+        Q[0] = z / np.sqrt(p)
+        alphas, betas = [], []
+        for j in range(k):
+            alpha, w = _lanczos_step(matvec, Q, j, betas, name)
+            alphas.append(alpha)
+            beta = float(np.linalg.norm(w))
+            scale = max(np.abs(alphas).max(), max(betas, default=0.0))  # ~ ||T_j||, 0 only for H = 0
+            if j == k - 1 or beta <= p * EPS * scale:
+                break  # the budget is spent, or the Krylov space is invariant (the nodes are exact)
+            betas.append(beta)
+            Q[j + 1] = w / beta
+        theta, V = eigh_tridiagonal(np.array(alphas), np.array(betas))
+        nodes.append(theta)
+        weights.append(V[0] ** 2 / len(probes))
+    return SpectralDensity(np.concatenate(nodes), np.concatenate(weights))
 
 
 # ---------------------------------------------------------------------------

@@ -108,9 +108,12 @@ def test_runner_rejects_an_unknown_lesson(capsys):
 def test_a_nan_measurement_never_passes():
     lesson = harness.Lesson(96, "nan")
     harness._LESSONS.remove(lesson)
-    assert not lesson.check_below("nan is below 1", float("nan"), 1.0)
-    assert not lesson.check_above("nan is above 1", float("nan"), 1.0)
-    assert not lesson.check_between("nan is inside", float("nan"), 0.0, 1.0)
+    lesson.check_below("nan is below 1", float("nan"), 1.0)
+    lesson.check_above("nan is above 1", float("nan"), 1.0)
+    lesson.check_between("nan is inside", float("nan"), 0.0, 1.0)
+    lesson.check_below("1 is below 2", 1.0, 2.0, controls={"nan instead": float("nan")})
+    assert [v.passed for v in lesson.verdicts] == [False, False, False, True]
+    assert not lesson.verdicts[-1].controls[0].passed
 
 
 def test_quick_figures_go_to_their_own_folder(monkeypatch):

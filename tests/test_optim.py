@@ -247,6 +247,20 @@ def test_without_replacement_every_sample_is_used_once_per_epoch(n, batch_size, 
     np.testing.assert_array_equal(batches, optim.minibatch_indices(n, batch_size, steps, replace=False, seed=seed))
 
 
+def test_without_replacement_the_stream_is_one_fresh_permutation_per_epoch_from_the_seed():
+    n, batch_size, steps = 7, 3, 30  # 90 draws: 12 whole epochs and part of a 13th, batches straddle epochs
+    batches = optim.minibatch_indices(n, batch_size, steps, replace=False, seed=11)
+    rng = np.random.default_rng(11)  # the documented construction, written out
+    expected = np.concatenate([rng.permutation(n) for _ in range(13)])[: steps * batch_size]
+    np.testing.assert_array_equal(batches.ravel(), expected)
+    epochs = batches.ravel()[: 12 * n].reshape(12, n)
+    for e in range(11):
+        assert not np.array_equal(epochs[e], epochs[e + 1]), f"epochs {e} and {e + 1} repeat one permutation"
+    assert len({tuple(e) for e in epochs}) == 12  # 12 draws of 7! = 5040 permutations: all distinct here
+    other = optim.minibatch_indices(n, batch_size, steps, replace=False, seed=12)
+    assert not np.array_equal(other, batches)  # another seed, another stream
+
+
 def test_with_replacement_draws_uniform_indices_independently():
     batches = optim.minibatch_indices(10, 4, 50, replace=True, seed=3)
     assert batches.shape == (50, 4) and batches.min() >= 0 and batches.max() <= 9

@@ -290,3 +290,124 @@ def test_jacobian_kernel_and_linearization_reject_bad_input():
         lin(np.ones(8))
     with pytest.raises(ValueError, match=r"theta must be finite"):
         lin.remainder(np.full(9, np.nan))
+
+
+# ---------------------------------------------------------------------------
+# Hutchinson's trace and stochastic Lanczos quadrature, against eigh.
+# ---------------------------------------------------------------------------
+def symmetric(seed, p, spread=1.0):
+    """A random symmetric p x p matrix with eigenvalues of either sign, and its eigenvalues."""
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((p, p)))
+    eigenvalues = spread * rng.standard_normal(p)
+    return (Q * eigenvalues) @ Q.T, np.sort(eigenvalues)
+
+
+@given(p=st.integers(2, 40), seed=seeds())
+def test_hutchinson_trace_is_within_a_few_standard_errors(p, seed):
+    H, eigenvalues = symmetric(seed, p)
+    estimate = spectral.hutchinson_trace(lambda v: H @ v, p, samples=60, seed=seed)
+    assert estimate.samples.shape == (60,)
+    assert estimate.value == pytest.approx(estimate.samples.mean())
+    # 5 standard errors: a false alarm about once in 10^6 draws; a floor for diagonal H (stderr ~ 0)
+    assert abs(estimate.value - eigenvalues.sum()) <= 5 * estimate.stderr + 1e-10 * (1 + np.abs(eigenvalues).sum())
+
+
+def test_hutchinson_trace_is_exact_for_a_diagonal_matrix():
+    d = np.arange(1.0, 8.0)
+    estimate = spectral.hutchinson_trace(lambda v: d * v, 7, samples=3, seed=0)  # z_i^2 = 1: no variance
+    assert estimate.value == pytest.approx(d.sum(), rel=1e-14) and estimate.stderr == pytest.approx(0, abs=1e-12)
+
+
+@given(p=st.integers(3, 40), k=st.integers(1, 12), seed=seeds())
+def test_spectral_density_has_unit_mass_and_the_probes_exact_moments(p, k, seed):
+    assume(k <= p)
+    H, eigenvalues = symmetric(seed, p)
+    density = spectral.spectral_density(lambda v: H @ v, p, k=k, samples=4, seed=seed)
+    assert density.nodes.shape == density.weights.shape and np.all(density.weights >= 0)
+    assert density.weights.sum() == pytest.approx(1.0, abs=1e-12)
+    # Gauss quadrature with k nodes is exact for degree <= 2k - 1: per probe, the first moment
+    # is z^T H z / p (Hutchinson on the same probes) and, for k >= 2, the second ||H z||^2 / p.
+    trace = spectral.hutchinson_trace(lambda v: H @ v, p, samples=4, seed=seed)
+    first = density.weights @ density.nodes
+    assert first == pytest.approx(trace.value / p, abs=1e-10 * (1 + np.abs(eigenvalues).max()))
+    probes = [z for z in spectral._probes(p, 4, seed, "test")]
+    if k >= 2:
+        second = np.mean([np.sum((H @ z) ** 2) / p for z in probes])
+        assert density.weights @ density.nodes**2 == pytest.approx(second, rel=1e-10)
+    # every node lies inside the spectrum (Ritz values interlace)
+    assert eigenvalues[0] - 1e-10 <= density.nodes.min() and density.nodes.max() <= eigenvalues[-1] + 1e-10
+
+
+def test_spectral_density_matches_eigh_in_moments_and_extremes():
+    p = 200
+    H, eigenvalues = symmetric(5, p, spread=3.0)
+    density = spectral.spectral_density(lambda v: H @ v, p, k=40, samples=30, seed=1)
+    # moments of the eigenvalue distribution: within a few standard errors of a 30-probe mean
+    for power in (1, 2):
+        exact = np.mean(eigenvalues**power)
+        assert density.weights @ density.nodes**power == pytest.approx(exact, rel=0.1, abs=0.1)
+    # the extreme nodes are the extreme eigenvalues once k is large enough
+    assert density.nodes.min() == pytest.approx(eigenvalues[0], rel=1e-6)
+    assert density.nodes.max() == pytest.approx(eigenvalues[-1], rel=1e-6)
+    # the smoothed density integrates to 1 and puts its mass where the eigenvalues are
+    grid = np.linspace(eigenvalues[0] - 5, eigenvalues[-1] + 5, 4001)
+    phi = density.density(grid, width=0.5)
+    assert np.trapezoid(phi, grid) == pytest.approx(1.0, abs=1e-6)
+    exact_phi = np.mean(np.exp(-0.5 * ((grid[:, None] - eigenvalues) / 0.5) ** 2), axis=1) / (0.5 * np.sqrt(2 * np.pi))
+    assert np.trapezoid(np.abs(phi - exact_phi), grid) < 0.25  # L1 distance of two densities (at most 2)
+
+
+def test_spectral_density_with_k_equal_p_finds_every_eigenvalue():
+    H, eigenvalues = symmetric(2, 30)
+    density = spectral.spectral_density(lambda v: H @ v, 30, k=30, samples=2, seed=0)
+    for node_set in (density.nodes[:30], density.nodes[30:]):
+        np.testing.assert_allclose(np.sort(node_set), eigenvalues, atol=1e-10)
+
+
+def test_spectral_density_of_the_zero_matrix_and_a_multiple_of_the_identity():
+    zero = spectral.spectral_density(lambda v: 0 * v, 5, k=3, samples=2, seed=0)
+    assert np.all(zero.nodes == 0) and zero.weights.sum() == pytest.approx(1.0)
+    scaled = spectral.spectral_density(lambda v: 1e-12 * v, 5, k=3, samples=2, seed=0)
+    np.testing.assert_allclose(scaled.nodes, 1e-12, rtol=1e-12)  # a tiny scale is not mistaken for zero
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: spectral.hutchinson_trace(lambda v: v, 0, samples=3, seed=0), ValueError, "p"),
+    (lambda: spectral.hutchinson_trace(lambda v: v, 3, samples=1, seed=0), ValueError, "samples"),
+    (lambda: spectral.hutchinson_trace(lambda v: v, 3, samples=3, seed=None), TypeError, "seed"),
+    (lambda: spectral.hutchinson_trace(lambda v: v[:2], 3, samples=3, seed=0), ValueError, "shape"),
+    (lambda: spectral.hutchinson_trace(lambda v: v * np.nan, 3, samples=3, seed=0), ValueError, "NaN"),
+    (lambda: spectral.spectral_density(lambda v: v, 3, k=4, samples=3, seed=0), ValueError, "at most p"),
+    (lambda: spectral.spectral_density(lambda v: v, 3, k=0, samples=3, seed=0), ValueError, "k"),
+    (lambda: spectral.spectral_density(lambda v: v, 3, k=2, samples=1, seed=0), ValueError, "samples"),
+    (lambda: spectral.spectral_density(lambda v: np.ones(4), 3, k=2, samples=2, seed=0), ValueError, "shape"),
+    (lambda: spectral.spectral_density(lambda v: v * np.inf, 3, k=2, samples=2, seed=0), ValueError, "NaN"),
+    (lambda: spectral.spectral_density(lambda v: v, 3, k=2, samples=2, seed=0).density([0.0], 0.0),
+     ValueError, "width"),
+])
+def test_trace_and_density_reject_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_lanczos_with_a_long_fixed_budget_stays_orthonormal_and_finds_every_eigenvalue():
+    # k = p = 160 steps: without re-orthogonalization the basis loses orthogonality after a few
+    # dozen steps and ghost copies of the extreme eigenvalues appear.
+    p = 160
+    H, eigenvalues = symmetric(11, p, spread=2.0)
+    Q = np.zeros((p, p))
+    Q[0] = np.random.default_rng(0).standard_normal(p)
+    Q[0] /= np.linalg.norm(Q[0])
+    alphas, betas = [], []
+    for j in range(p):
+        alpha, w = spectral._lanczos_step(lambda v: H @ v, Q, j, betas, "test")
+        alphas.append(alpha)
+        if j < p - 1:
+            betas.append(float(np.linalg.norm(w)))
+            Q[j + 1] = w / betas[-1]
+    assert np.abs(Q @ Q.T - np.eye(p)).max() < 1e-8
+    from scipy.linalg import eigh_tridiagonal
+    np.testing.assert_allclose(eigh_tridiagonal(np.array(alphas), np.array(betas))[0], eigenvalues, atol=1e-8)
+    result = spectral.lanczos(lambda v: H @ v, p, k=p, seed=0)
+    assert result.iterations <= p and result.value == pytest.approx(largest_magnitude(eigenvalues), rel=1e-10)
