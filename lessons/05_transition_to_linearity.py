@@ -126,8 +126,8 @@ for act in ("tanh", "softplus", "relu"):
     W, v = small.unflatten(th)
     _, B = submodel_blocks(W[:, 0], v, act)
     m7 = small.m
-    first_order = np.concatenate([B * u[m7:], B * u[:m7]]) / np.sqrt(m7)  # [B u_v, B u_w] / sqrt(m)
-    worst_first_order = max(worst_first_order, mg.check.relative_error(first_order, engine_hvp))
+    hvp_first_order = np.concatenate([B * u[m7:], B * u[:m7]]) / np.sqrt(m7)  # [B u_v, B u_w] / sqrt(m)
+    worst_first_order = max(worst_first_order, mg.check.relative_error(hvp_first_order, engine_hvp))
 lesson.check_below("numba closed forms = engine (output, gradient, HVP, Jacobian; tanh, softplus, relu)",
                    worst, 1e-10, controls={"HVP without the sigma'' term (first-order only)": worst_first_order})
 
@@ -209,8 +209,10 @@ lesson.check_below("Observation 2: ||H_f|| = (1/sqrt m) max_i ||H_(g_i)|| (m = 5
 # Hessian-vector products: from a random unit vector q_1 it builds an orthonormal basis
 # q_1, ..., q_k of the Krylov space span{q_1, H q_1, ..., H^(k-1) q_1}, one HVP per step.
 # In that basis H is a small k x k tridiagonal matrix T_k = Q^T H Q, and the extreme
-# eigenvalues of T_k (the "Ritz values") converge to the extreme eigenvalues of H in a
-# few dozen steps, far faster than power iteration. mg.spectral.lanczos stops when the
+# eigenvalues of T_k (the "Ritz values") converge to the extreme eigenvalues of H after
+# far fewer steps than p (the run prints how many), much faster than power iteration,
+# because the Krylov space holds the best polynomial filters in H of each degree; H itself
+# is never formed (it would be p x p). mg.spectral.lanczos stops when the
 # residual ||H u - lambda u|| of its estimate is below 1e-10 |lambda|, which puts an
 # eigenvalue of H within that distance.
 #
@@ -248,7 +250,7 @@ for act in ("tanh", "softplus", "relu"):
         closed, neuron = closed_norm(net, theta0, act)
         _, B = submodel_blocks(W[:, 0], v, act)
         rows.append(dict(m=m, net=net, theta0=theta0, lanczos=abs(eig.value), vector=eig.vector,
-                         converged=eig.converged, closed=closed, neuron=neuron,
+                         converged=eig.converged, steps=eig.iterations, closed=closed, neuron=neuron,
                          first_order=float(np.abs(B).max()) / np.sqrt(m),
                          vmax=float(np.abs(v).max()), fraction=top_block_fraction(eig.vector, m),
                          short=top_eigen(net, theta0, max_iter=3).converged))
@@ -257,6 +259,8 @@ for act in ("tanh", "softplus", "relu"):
     lesson.say(f"  {act:8s} ||H_f||:      " + "  ".join(f"{r['lanczos']:9.3g}" for r in rows))
     lesson.say(f"  {act:8s} sqrt(m)||H_f||: " + "  ".join(f"{r['lanczos'] * np.sqrt(r['m']):7.3f}" for r in rows))
     lesson.say(f"  {act:8s} u1 on 1 neuron: " + "  ".join(f"{r['fraction']:7.3f}" for r in rows))
+    lesson.say(f"  {act:8s} Lanczos steps:  " + "  ".join(f"{r['steps']:7d}" for r in rows)
+               + f"   (p = 2m = {2 * widths[0]} .. {2 * widths[-1]})")
 
 all_rows = [r for rows in sweep.values() for r in rows]
 curved = sweep["tanh"] + sweep["softplus"]
@@ -459,8 +463,9 @@ lesson.check_between("tanh: slope of log (sup_ball ||H_f|| / beta(max|v|+R)) vs 
 #
 # Since every point of the segment is in the ball, |r| <= (1/2) R^2 sup_ball ||H_f|| <=
 # (1/2) R^2 beta(max|v| + R) / sqrt(m). Controls: the same bound with 1/m in place of
-# 1/sqrt(m), and the bound of a Hessian without its sigma'' entries (first-order only,
-# (1/2) R^2 max_i |B_i| / sqrt(m)): the remainder comes from exactly that curvature.
+# 1/sqrt(m), and the bound of a Hessian without its sigma'' entries (first-order only:
+# its blocks have norm |B_i| <= S1 |x|, so the bound would be (1/2) R^2 S1 |x| / sqrt(m)):
+# the remainder comes from exactly the curvature that sigma'' adds.
 #
 # How big is r? Along the top eigenvector u1 (worst case) it is about (1/2) R^2 ||H_f||:
 # it shrinks like m^{-1/2} with the same log factor. Along a random unit direction u the
@@ -530,12 +535,12 @@ lesson.check_below("integral form: r = int_0^1 (1-t) d^T H_f(theta0 + t d) d dt 
                    controls={"weight (1 - t) dropped": max(abs(c["r"] - c["unweighted"]) / abs(c["r"]) for c in integrals),
                              "Hessian frozen at theta0": max(abs(c["r"] - c["frozen"]) / abs(c["r"]) for c in integrals)})
 worst_r = np.array([max(abs(c["r"]) for c in e["lagrange"]) for e in taylor])
-first_order = np.array([r["first_order"] for r in sweep["tanh"]])  # (1/sqrt m) max_i |B_i| at theta0
 half_R2 = 0.5 * R**2
+first_order_bound = half_R2 * SUP["tanh"][0] * abs(x0[0]) / np.sqrt(m_arr)  # (1/2) R^2 S1 |x| / sqrt(m)
 lesson.check_below("|r| <= (1/2) R^2 beta(max|v|+R)/sqrt(m) (Taylor bound over the ball; max ratio)",
                    float(np.max(worst_r / (half_R2 * bound_arr))), 1.0,
                    controls={"1/m in place of 1/sqrt(m)": float(np.max(worst_r / (half_R2 * bound_arr / np.sqrt(m_arr)))),
-                             "first-order-only Hessian (no sigma'')": float(np.max(worst_r / (half_R2 * first_order)))})
+                             "first-order-only Hessian (no sigma'')": float(np.max(worst_r / first_order_bound))})
 top_corrected = top_rem / beta(np.array([r["vmax"] for r in sweep["tanh"]]) + R, "tanh")
 lesson.check_between("slope of log (remainder along u1 / beta(max|v|+R)) vs log m (~ -1/2)",
                      loglog_slope(m_arr, top_corrected), *BAND,
@@ -548,3 +553,235 @@ lesson.check_between("slope of the rms remainder along random directions (~ -1: 
                      loglog_slope(m_arr, rand_rem), -1.2, -0.8,
                      controls={"along u1 instead": loglog_slope(m_arr, top_rem),
                                "no 1/sqrt(m) (standard parametrization)": loglog_slope(m_arr, rand_rem * np.sqrt(m_arr))})
+
+# %% [markdown]
+# ### Pictures of sections 3 to 6
+# (a) ||H_f(theta0)|| against m: tanh and softplus bend slightly above a slope of -1/2
+# (the log factor), ReLU sits exactly on |x| / sqrt(m); the crosses are the closed form of
+# Observation 2. (b) The whole ball, for tanh: the Hessian norm at theta0, the largest at
+# the sampled points, the sup found by Observation 2, and the bound. (c) The Lagrange
+# form at one width: q(t) = (1/2) d^T H_f(theta0 + t d) d along the segment (d = R u1), the
+# remainder r as a horizontal line, and the point xi where q(xi) = r. (d) The remainder
+# at distance R against m, with least-squares lines and their fitted slopes.
+
+# %%
+def crossing(ts, q, r):
+    """The first t where the sampled q(t) crosses the level r (linear interpolation), or None."""
+    gaps = q - r
+    for j in range(len(ts) - 1):
+        if gaps[j] == 0 or gaps[j] * gaps[j + 1] < 0:
+            return ts[j] + (ts[j + 1] - ts[j]) * gaps[j] / (gaps[j] - gaps[j + 1])
+    return None
+
+
+def fitted_line(x, y):
+    """The least-squares line of log y against log x, evaluated at x, and its slope."""
+    slope = loglog_slope(x, y)
+    return np.exp(np.mean(np.log(y)) + slope * (np.log(x) - np.mean(np.log(x)))), slope
+
+
+shown = min(2, len(taylor) - 1)  # the width shown in panel (c)
+case = taylor[shown]["lagrange"][0]  # direction u1 at that width
+t_xi = crossing(T_GRID, case["q"], case["r"])
+lesson.say(f"  Lagrange form at m = {taylor[shown]['m']}, d = R u1: r = {case['r']:.4g}, q(t) ranges over "
+           f"[{case['q'].min():.4g}, {case['q'].max():.4g}], q(xi) = r at xi = theta0 + {t_xi:.3f} d")
+
+fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.5))
+ax = axes[0, 0]
+for act, marker in (("tanh", "o"), ("softplus", "s"), ("relu", "^")):
+    ax.loglog(m_arr, [r["lanczos"] for r in sweep[act]], marker + "-", label=f"{act} (Lanczos)")
+ax.loglog(m_arr, [r["closed"] for r in sweep["tanh"]], "k+", ms=12, label="tanh, closed form (Observation 2)")
+ax.loglog(m_arr, abs(x0[0]) / np.sqrt(m_arr), "k--", lw=1, label=r"$|x|/\sqrt{m}$ (exact for relu)")
+ax.set_xlabel("width m")
+ax.set_ylabel(r"$\|H_f(\theta_0)\|$ (spectral norm)")
+ax.set_title(r"(a) Hessian norm at $\theta_0$")
+ax.legend(fontsize=8)
+
+ax = axes[0, 1]
+ax.loglog(m_arr, [e["H0"] for e in ball], "o-", label=r"at $\theta_0$")
+ax.loglog([e["m"] for e in checked], [e["sampled"] for e in checked], "x", ms=9, label="max over sampled points (Lanczos)")
+ax.loglog(m_arr, sup_arr, "s-", mfc="none", label="sup over the ball (Observation 2)")
+ax.loglog(m_arr, bound_arr, ":", color="gray", label=r"bound $\beta(\max|v|+R)/\sqrt{m}$")
+ax.set_xlabel("width m")
+ax.set_ylabel(r"$\|H_f(\theta)\|$, tanh")
+ax.set_title(rf"(b) on the ball $B(\theta_0, R)$, R = {R:g}")
+ax.legend(fontsize=8)
+
+ax = axes[1, 0]
+ax.plot(T_GRID, case["q"], "o-", ms=4, label=r"$q(t) = \frac{1}{2} d^T H_f(\theta_0 + t d)\, d$")
+ax.axhline(case["r"], color="C3", lw=1.5, label=r"remainder $r = f - f_{lin}$")
+if t_xi is not None:
+    ax.plot([t_xi], [case["r"]], "*", color="k", ms=14, label=rf"$\xi = \theta_0 + {t_xi:.2f}\, d$")
+ax.set_xlabel(r"t along the segment $\theta_0 + t d$,  $d = R u_1$")
+ax.set_ylabel("second-order term")
+ax.set_title(f"(c) Lagrange form, tanh, m = {taylor[shown]['m']}")
+ax.legend(fontsize=8)
+
+ax = axes[1, 1]
+line_top, slope_top = fitted_line(m_arr, top_rem)
+line_rand, slope_rand = fitted_line(m_arr, rand_rem)
+ax.loglog(m_arr, top_rem, "o", color="C0", label=r"along the top eigenvector $u_1$")
+ax.loglog(m_arr, line_top, "-", color="C0", lw=1, label=f"fit: slope {slope_top:.2f}")
+ax.loglog(m_arr, rand_rem, "s", color="C1", label=f"along random directions (rms of {N_DIRECTIONS})")
+ax.loglog(m_arr, line_rand, "-", color="C1", lw=1, label=f"fit: slope {slope_rand:.2f}")
+ax.loglog(m_arr, half_R2 * bound_arr, ":", color="gray", label=r"Taylor bound $\frac{1}{2}R^2\beta(\max|v|+R)/\sqrt{m}$")
+ax.set_xlabel("width m")
+ax.set_ylabel(r"$|f(\theta_0+d) - f_{lin}(\theta_0+d)|$,  $\|d\| = R$")
+ax.set_title("(d) Taylor remainder at distance R, tanh")
+ax.legend(fontsize=8)
+fig.tight_layout()
+lesson.save_figure(fig, "linearity")
+
+# %% [markdown]
+# ## 7. The whole spectrum of H_f(theta0) shrinks with the width
+# The top eigenvalue is one number; does the rest of the spectrum shrink too? The
+# eigenvalue density comes from HVPs by **stochastic Lanczos quadrature**
+# (mg.spectral.spectral_density): a few Lanczos runs of k steps from random +-1 probes;
+# each gives k Ritz values (nodes) with weights, whose moments match those of the
+# eigenvalues; smoothing the nodes by narrow Gaussians draws the density.
+#
+# Here the exact spectrum is also known: by Observation 2 the eigenvalues of H_f are those
+# of the m blocks, (1/sqrt m) (A_i/2 +- sqrt(A_i^2/4 + B_i^2)). So sqrt(m) lambda has a
+# distribution that does not depend on m: the bulk shrinks exactly like m^{-1/2}; only
+# its edges (the outliers, set by the largest |v_i|) carry the log factor. Checked:
+# * the extreme nodes equal the extreme eigenvalues (closed form); control: k = 4 steps;
+# * the width of the spectrum, max |node|, over the log factor, has slope -1/2 (controls:
+#   the wrong scalings of section 4);
+# * the bulk: the root mean square eigenvalue sqrt(sum_k weight_k node_k^2) has slope -1/2
+#   with no log factor at all (a tighter band; controls: the wrong scalings);
+# * the trace. tr H_f = sum_i tr H_i = (1/sqrt m) sum_i A_i = (x^2 / sqrt m) sum_i v_i sigma''(w_i x)
+#   (the v-v entry of each block is 0). Hutchinson's estimate mg.spectral.hutchinson_trace
+#   (the mean of z^T H z over random +-1 vectors z) must agree with it within 4 standard
+#   errors. The trace does not shrink: 2m eigenvalues of size m^{-1/2} with random signs
+#   add up to O(1). Controls: the trace without the 1/sqrt(m), and the trace of the
+#   first-order-only Hessian, which is 0.
+# * tr(H_f^2) = ||H_f||_F^2 = (1/m) sum_i (A_i^2 + 2 B_i^2), estimated the same way with the
+#   matvec u -> H (H u); controls: the same two wrong variants.
+
+# %%
+spec_widths = widths[:5]  # 10^2 .. 10^4
+SLQ = dict(k=40, samples=8)
+N_TRACE = 400  # probes for tr(H); tr(H^2) needs fewer (its estimate has a much smaller variance)
+N_TRACE2 = 20
+spectra = []
+for k, row in enumerate(sweep["tanh"][: len(spec_widths)]):
+    net, theta0, m = row["net"], row["theta0"], row["m"]
+    lesson.progress(f"spectrum, width {m}")
+    W, v = net.unflatten(theta0)
+    A, B = submodel_blocks(W[:, 0], v, "tanh")
+    root = np.sqrt(A**2 / 4 + B**2)
+    eigenvalues = np.concatenate([A / 2 + root, A / 2 - root]) / np.sqrt(m)  # the exact spectrum, (2m,)
+
+    def hvp(u, net=net, theta0=theta0):
+        return net.output_hvp(theta0, x0, u, backend="numba")
+
+    density = mg.spectral.spectral_density(hvp, net.num_params, seed=50 + k, **SLQ)
+    short = mg.spectral.spectral_density(hvp, net.num_params, k=4, samples=SLQ["samples"], seed=50 + k)
+    trace = mg.spectral.hutchinson_trace(hvp, net.num_params, samples=N_TRACE, seed=60 + k)
+    trace2 = mg.spectral.hutchinson_trace(lambda u, hvp=hvp: hvp(hvp(u)), net.num_params, samples=N_TRACE2, seed=70 + k)
+    spectra.append(dict(
+        m=m, density=density, eigenvalues=eigenvalues, vmax=row["vmax"],
+        edges=(density.nodes.min(), density.nodes.max()), short_edges=(short.nodes.min(), short.nodes.max()),
+        rms=float(np.sqrt(density.weights @ density.nodes**2)),
+        trace=trace, exact_trace=float(A.sum() / np.sqrt(m)),
+        trace2=trace2, exact_trace2=float(np.sum(A**2 + 2 * B**2) / m), first_order_trace2=float(np.sum(2 * B**2) / m)))
+
+spec_m = np.array([s["m"] for s in spectra], dtype=float)
+lesson.say("  m:                         " + "  ".join(f"{s['m']:9d}" for s in spectra))
+lesson.say("  smallest, largest node:    " + "  ".join(f"{s['edges'][0]:.3g},{s['edges'][1]:.3g}" for s in spectra))
+lesson.say("  rms eigenvalue (SLQ):      " + "  ".join(f"{s['rms']:9.3g}" for s in spectra))
+lesson.say("  sqrt(m) * rms eigenvalue:  " + "  ".join(f"{s['rms'] * np.sqrt(s['m']):9.3f}" for s in spectra))
+lesson.say("  tr H_f, Hutchinson:        " + "  ".join(f"{s['trace'].value:+.3f}({s['trace'].stderr:.3f})" for s in spectra))
+lesson.say("  tr H_f, closed form:       " + "  ".join(f"{s['exact_trace']:+9.3f}" for s in spectra))
+lesson.say("  tr H_f^2, Hutchinson:      " + "  ".join(f"{s['trace2'].value:9.4f}" for s in spectra))
+lesson.say("  tr H_f^2, closed form:     " + "  ".join(f"{s['exact_trace2']:9.4f}" for s in spectra))
+
+
+def edge_error(edges, s):
+    """Relative error of (smallest, largest) nodes against the exact extreme eigenvalues."""
+    exact = (s["eigenvalues"].min(), s["eigenvalues"].max())
+    return max(abs(a - b) / abs(b) for a, b in zip(edges, exact))
+
+
+lesson.check_below("SLQ's extreme nodes = the extreme eigenvalues (closed form; max rel. error over widths)",
+                   max(edge_error(s["edges"], s) for s in spectra), 1e-6,
+                   controls={"only k = 4 Lanczos steps per probe": max(edge_error(s["short_edges"], s) for s in spectra)})
+spread = np.array([max(-s["edges"][0], s["edges"][1]) for s in spectra])  # max |node|: the width of the spectrum
+spread_corrected = spread / beta(np.array([s["vmax"] for s in spectra]), "tanh")
+lesson.check_between("width of the spectrum: slope of log (max|node| / beta(max|v_i|)) vs log m",
+                     loglog_slope(spec_m, spread_corrected), *BAND,
+                     controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(spec_m, spread_corrected * np.sqrt(spec_m)),
+                               "output scaled by m^(-1/3)": loglog_slope(spec_m, spread_corrected * spec_m ** (1 / 6))})
+rms = np.array([s["rms"] for s in spectra])
+lesson.check_between("the bulk: slope of log (rms eigenvalue) vs log m (-1/2, no log factor)",
+                     loglog_slope(spec_m, rms), -0.55, -0.45,
+                     controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(spec_m, rms * np.sqrt(spec_m)),
+                               "output scaled by m^(-1/3)": loglog_slope(spec_m, rms * spec_m ** (1 / 6))})
+
+
+def z_score(estimate, exact):
+    return abs(estimate.value - exact) / estimate.stderr
+
+
+lesson.check_below("Hutchinson tr H_f = (x^2/sqrt m) sum_i v_i sigma''(w_i x) (max over widths of |error| / stderr)",
+                   max(z_score(s["trace"], s["exact_trace"]) for s in spectra), 4.0,
+                   controls={"trace without the 1/sqrt(m)": max(z_score(s["trace"], s["exact_trace"] * np.sqrt(s["m"])) for s in spectra),
+                             "first-order-only Hessian (trace 0)": max(z_score(s["trace"], 0.0) for s in spectra)})
+lesson.check_below("Hutchinson tr H_f^2 = (1/m) sum_i (A_i^2 + 2 B_i^2) (max over widths of |error| / stderr)",
+                   max(z_score(s["trace2"], s["exact_trace2"]) for s in spectra), 4.0,
+                   controls={"without the 1/sqrt(m) (m times larger)": max(z_score(s["trace2"], s["exact_trace2"] * s["m"]) for s in spectra),
+                             "first-order-only Hessian (no A_i^2)": max(z_score(s["trace2"], s["first_order_trace2"]) for s in spectra)})
+
+# %% [markdown]
+# ### Pictures of the spectrum
+# (a) The eigenvalue density of H_f(theta0) (SLQ nodes smoothed by Gaussians whose width
+# is a fixed fraction of m^{-1/2}), log scale: both the bulk and the tails shrink as m grows.
+# (b) The same densities against sqrt(m) lambda: the bulk collapses onto one curve (the
+# m-independent distribution of the block eigenvalues; the exact eigenvalues of the largest
+# width as a grey histogram); the edges reach a little further at larger m (the log factor).
+# (c) The width of the spectrum (max |node|) and the rms eigenvalue against m, with
+# least-squares lines and their fitted slopes; crosses: ||H_f|| by Lanczos (section 3).
+
+# %%
+SMOOTH = 0.12  # Gaussian smoothing, in units of sqrt(m) lambda (about the spacing of the nodes)
+show = [s for s in spectra if s["m"] in (spec_widths[0], spec_widths[2], spec_widths[4])]
+fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+reach = max(np.sqrt(s["m"]) * np.abs(s["eigenvalues"]).max() for s in show) + 3 * SMOOTH
+for j, s in enumerate(show):
+    scale = np.sqrt(s["m"])
+    grid = np.linspace(-reach, reach, 1201) / scale
+    phi = s["density"].density(grid, SMOOTH / scale)
+    axes[0].semilogy(grid, np.maximum(phi, 1e-4), color=f"C{j}", label=f"m = {s['m']}")
+    axes[1].semilogy(grid * scale, np.maximum(phi / scale, 1e-4), color=f"C{j}", label=f"m = {s['m']}")
+biggest = show[-1]
+axes[1].hist(np.sqrt(biggest["m"]) * biggest["eigenvalues"], bins=np.arange(-reach, reach, SMOOTH), density=True, histtype="step", color="gray",
+             label=f"exact eigenvalues, m = {biggest['m']}")
+axes[0].set_xlabel(r"eigenvalue $\lambda$ of $H_f(\theta_0)$")
+axes[0].set_ylabel("density (SLQ, smoothed)")
+axes[0].set_title("(a) spectrum of the output Hessian, tanh")
+axes[0].set_ylim(1e-3, None)
+axes[0].legend(fontsize=8)
+axes[1].set_xlabel(r"$\sqrt{m}\,\lambda$")
+axes[1].set_ylabel(r"density of $\sqrt{m}\,\lambda$")
+axes[1].set_title(r"(b) rescaled by $\sqrt{m}$: one bulk")
+axes[1].set_ylim(1e-3, None)
+axes[1].legend(fontsize=8)
+ax = axes[2]
+line_spread, slope_spread = fitted_line(spec_m, spread)
+line_rms, slope_rms = fitted_line(spec_m, rms)
+ax.loglog(spec_m, spread, "o", color="C0", label="max |node| (width of the spectrum)")
+ax.loglog(spec_m, line_spread, "-", color="C0", lw=1, label=f"fit: slope {slope_spread:.2f}")
+ax.loglog(spec_m, [r["lanczos"] for r in sweep["tanh"][: len(spectra)]], "k+", ms=12, label=r"$\|H_f\|$ (Lanczos)")
+ax.loglog(spec_m, rms, "s", color="C1", label="rms eigenvalue (bulk)")
+ax.loglog(spec_m, line_rms, "-", color="C1", lw=1, label=f"fit: slope {slope_rms:.2f}")
+ax.set_xlabel("width m")
+ax.set_ylabel("eigenvalue scale")
+ax.set_title("(c) edges and bulk shrink with m")
+ax.legend(fontsize=8)
+fig.tight_layout()
+lesson.save_figure(fig, "spectrum")
+
+# %% [markdown]
+# ## What this lesson leaves out
+# Whether wider networks also approximate a target function better (universal
+# approximation, and at what rate) is the subject of lesson 8.
