@@ -299,6 +299,15 @@ lesson.check_above("u1 lives on one neuron: fraction of ||u1||^2 on its largest 
 # %%
 SUP = {"tanh": (1.0, 4 / (3 * np.sqrt(3))), "softplus": (1.0, 0.25)}  # (sup|sigma'|, sup|sigma''|)
 BAND = (-0.6, -0.4)
+SP = "no 1/sqrt(m) (standard parametrization)"
+# Wrong output scalings m^(-1/2 + shift): such a net is m^shift times ours, and so is its Hessian.
+WRONG_SCALES = {SP: 0.5, "output scaled by m^(-1/3)": 1 / 6, "output scaled by 1/m (mean field)": -0.5}
+
+
+def wrong_scale_slopes(m, y, names=tuple(WRONG_SCALES)):
+    """Controls for a slope test: the slope of y measured on nets with the wrong output scalings."""
+    return {name: loglog_slope(m, y * np.asarray(m) ** WRONG_SCALES[name]) for name in names}
+
 N_DRAWS = 40  # fresh draws for the scatter of the slope
 
 
@@ -328,15 +337,13 @@ for act in ("tanh", "softplus"):
     mean, sd = corrected_slope_scatter(act, N_DRAWS)
     lesson.say(f"  {act}: raw slope of ||H_f(theta0)|| = {loglog_slope(m_arr, H0):.3f}; corrected slope over "
                f"{N_DRAWS} fresh draws: mean {mean:.3f}, standard deviation {sd:.3f}")
-    lesson.say(f"  {act}: sqrt(m) ||H_f|| / beta(max|v_i|) = " + "  ".join(f"{r:5.3f}" for r in corrected * np.sqrt(m_arr)))
+    lesson.say(f"  {act}: sqrt(m) ||H_f|| / beta(max|v_i|) = "
+               + "  ".join(f"{r:5.3f}" for r in corrected * np.sqrt(m_arr)))
     lesson.check_between(f"{act}: slope of log (||H_f|| / beta(max_i |v_i|)) vs log m (log factor removed)",
-                         loglog_slope(m_arr, corrected), *BAND,
-                         controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(m_arr, corrected * np.sqrt(m_arr)),
-                                   "output scaled by m^(-1/3)": loglog_slope(m_arr, corrected * m_arr ** (1 / 6)),
-                                   "output scaled by 1/m (mean field)": loglog_slope(m_arr, corrected / np.sqrt(m_arr))})
+                         loglog_slope(m_arr, corrected), *BAND, controls=wrong_scale_slopes(m_arr, corrected))
     lesson.check_below(f"{act}: sqrt(m) ||H_f|| <= beta(max_i |v_i|) at every width (max ratio)",
                        float(np.max(corrected * np.sqrt(m_arr))), 1.0 + 1e-12,
-                       controls={"no 1/sqrt(m) (standard parametrization)": float(np.max(corrected * m_arr))})
+                       controls={SP: float(np.max(corrected * m_arr))})
 
 # The log factor: max_i |v_i| against sqrt(2 log(2m)). Below it by a correction of order
 # log log m / sqrt(log m), and it fluctuates by order 1 / sqrt(log m): the band allows that.
@@ -359,10 +366,10 @@ tanh_H = np.array([r["lanczos"] for r in sweep["tanh"]])
 exact = abs(x0[0]) / np.sqrt(m_arr)
 lesson.check_below("relu: ||H_f|| = |x| / sqrt(m) exactly (max relative error over widths)",
                    float(np.max(np.abs(relu_H / exact - 1))), 1e-8,
-                   controls={"no 1/sqrt(m) (standard parametrization)": float(np.max(np.abs(relu_H * np.sqrt(m_arr) / exact - 1))),
+                   controls={SP: float(np.max(np.abs(relu_H * np.sqrt(m_arr) / exact - 1))),
                              "tanh in place of relu": float(np.max(np.abs(tanh_H / exact - 1)))})
 lesson.check_below("relu: |slope + 1/2| (exactly -1/2, no log factor)", abs(loglog_slope(m_arr, relu_H) + 0.5), 1e-6,
-                   controls={"no 1/sqrt(m) (standard parametrization)": abs(loglog_slope(m_arr, relu_H * np.sqrt(m_arr)) + 0.5),
+                   controls={SP: abs(loglog_slope(m_arr, relu_H * np.sqrt(m_arr)) + 0.5),
                              "tanh in place of relu": abs(loglog_slope(m_arr, tanh_H) + 0.5)})
 
 # %% [markdown]
@@ -435,14 +442,14 @@ lesson.say("  sup over the ball (grid):   " + "  ".join(f"{e['sup']:8.3g}" for e
 lesson.say("  bound beta(max|v|+R)/sqrt m: " + "  ".join(f"{e['bound']:8.3g}" for e in ball))
 lesson.check_below("Lanczos at the grid maximizer = closed form there (max relative error)",
                    max(abs(e["at_star"] - e["sup"]) / e["sup"] for e in checked), 1e-8,
-                   controls={"closed form at theta0 (not moved)": max(abs(e["at_star"] - e["H0"]) / e["sup"] for e in checked)})
+                   controls={"closed form at theta0 (not moved)":
+                             max(abs(e["at_star"] - e["H0"]) / e["sup"] for e in checked)})
 lesson.check_below("tanh: sup over B(theta0, R) <= beta(max|v|+R)/sqrt(m) (max ratio over widths)",
                    float(np.max(sup_arr / bound_arr)), 1.0,
-                   controls={"no 1/sqrt(m) (standard parametrization)": float(np.max(sup_arr * np.sqrt(m_arr) / bound_arr))})
+                   controls={SP: float(np.max(sup_arr * np.sqrt(m_arr) / bound_arr))})
 ball_corrected = sup_arr / beta(np.array([r["vmax"] for r in sweep["tanh"]]) + R, "tanh")
-lesson.check_between("tanh: slope of log (sup_ball ||H_f|| / beta(max|v|+R)) vs log m", loglog_slope(m_arr, ball_corrected), *BAND,
-                     controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(m_arr, ball_corrected * np.sqrt(m_arr)),
-                               "output scaled by m^(-1/3)": loglog_slope(m_arr, ball_corrected * m_arr ** (1 / 6))})
+lesson.check_between("tanh: slope of log (sup_ball ||H_f|| / beta(max|v|+R)) vs log m",
+                     loglog_slope(m_arr, ball_corrected), *BAND, controls=wrong_scale_slopes(m_arr, ball_corrected))
 
 # %% [markdown]
 # ## 6. The Taylor remainder, in Lagrange form
@@ -474,8 +481,9 @@ lesson.check_between("tanh: slope of log (sup_ball ||H_f|| / beta(max|v|+R)) vs 
 # signs, so the sum is ~ sqrt(m) * m^{-3/2} = m^{-1}. A random direction sees the average
 # curvature, which cancels; only u1 sees the worst neuron. We take the root mean square
 # over random directions (single values have random sign and size), and the worse of +u1
-# and -u1. Controls for the slope of the random-direction remainder: the u1 remainder,
-# and the standard parametrization.
+# and -u1. The u1 remainder, over the log factor beta(max|v| + R), must have slope -1/2
+# (controls: the wrong scalings of section 4); the random-direction one slope -1 (controls:
+# the u1 remainder, and the standard parametrization).
 
 # %%
 N_DIRECTIONS = 8
@@ -506,7 +514,8 @@ for k, row in enumerate(sweep["tanh"]):
         r = lin.remainder(theta0 + d)[0]
         q = quadratic_along(net, theta0, d, T_GRID)
         q_gauss = quadratic_along(net, theta0, d, gauss_t)
-        entry["lagrange"].append(dict(direction=name, r=r, q=q, zeroth=net.output(theta0 + d, x0, backend="numba") - f0))
+        zeroth = net.output(theta0 + d, x0, backend="numba") - f0  # the remainder if f_lin were just f(theta0)
+        entry["lagrange"].append(dict(direction=name, r=r, q=q, zeroth=zeroth))
         entry["integral"].append(dict(r=r, weighted=float(gauss_w @ (2 * (1 - gauss_t) * q_gauss)),
                                       unweighted=float(gauss_w @ (2 * q_gauss)), frozen=q[0]))
     taylor.append(entry)
@@ -519,40 +528,43 @@ lesson.say(f"  rms remainder, {N_DIRECTIONS} random u: " + "  ".join(f"{r:9.3g}"
 cases = [c for e in taylor for c in e["lagrange"]]
 
 
-def between(value, q):
-    return bool(q.min() <= value <= q.max())
+def all_between(pairs):
+    """(every value lies in [min q, max q], "how many of how many") over (value, q) pairs."""
+    inside = [bool(q.min() <= value <= q.max()) for value, q in pairs]
+    return all(inside), f"{sum(inside)}/{len(inside)}"
 
 
-lesson.check_true("Lagrange form: r lies between min_t and max_t of (1/2) d^T H_f(theta0 + t d) d (every width, u1 and random d)",
-                  all(between(c["r"], c["q"]) for c in cases), f"{sum(between(c['r'], c['q']) for c in cases)}/{len(cases)}",
-                  controls={"zeroth-order remainder f(theta) - f(theta0)": (
-                      all(between(c["zeroth"], c["q"]) for c in cases), f"{sum(between(c['zeroth'], c['q']) for c in cases)}/{len(cases)}"),
-                            "without the 1/2": (all(between(c["r"], 2 * c["q"]) for c in cases),
-                                                f"{sum(between(c['r'], 2 * c['q']) for c in cases)}/{len(cases)}")})
+lesson.check_true("Lagrange form: r lies between min_t and max_t of (1/2) d^T H_f(theta0 + t d) d "
+                  "(every width, d = R u1 and a random d)",
+                  *all_between((c["r"], c["q"]) for c in cases),
+                  controls={"zeroth-order remainder f(theta) - f(theta0)":
+                            all_between((c["zeroth"], c["q"]) for c in cases),
+                            "without the 1/2": all_between((c["r"], 2 * c["q"]) for c in cases)})
 integrals = [c for e in taylor for c in e["integral"]]
 lesson.check_below("integral form: r = int_0^1 (1-t) d^T H_f(theta0 + t d) d dt (max relative error)",
                    max(abs(c["r"] - c["weighted"]) / abs(c["r"]) for c in integrals), 1e-8,
-                   controls={"weight (1 - t) dropped": max(abs(c["r"] - c["unweighted"]) / abs(c["r"]) for c in integrals),
-                             "Hessian frozen at theta0": max(abs(c["r"] - c["frozen"]) / abs(c["r"]) for c in integrals)})
+                   controls={what: max(abs(c["r"] - c[key]) / abs(c["r"]) for c in integrals)
+                             for what, key in (("weight (1 - t) dropped", "unweighted"),
+                                               ("Hessian frozen at theta0", "frozen"))})
 worst_r = np.array([max(abs(c["r"]) for c in e["lagrange"]) for e in taylor])
 half_R2 = 0.5 * R**2
 first_order_bound = half_R2 * SUP["tanh"][0] * abs(x0[0]) / np.sqrt(m_arr)  # (1/2) R^2 S1 |x| / sqrt(m)
 lesson.check_below("|r| <= (1/2) R^2 beta(max|v|+R)/sqrt(m) (Taylor bound over the ball; max ratio)",
                    float(np.max(worst_r / (half_R2 * bound_arr))), 1.0,
-                   controls={"1/m in place of 1/sqrt(m)": float(np.max(worst_r / (half_R2 * bound_arr / np.sqrt(m_arr)))),
+                   controls={"1/m in place of 1/sqrt(m)":
+                             float(np.max(worst_r * np.sqrt(m_arr) / (half_R2 * bound_arr))),
                              "first-order-only Hessian (no sigma'')": float(np.max(worst_r / first_order_bound))})
 top_corrected = top_rem / beta(np.array([r["vmax"] for r in sweep["tanh"]]) + R, "tanh")
 lesson.check_between("slope of log (remainder along u1 / beta(max|v|+R)) vs log m (~ -1/2)",
                      loglog_slope(m_arr, top_corrected), *BAND,
-                     controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(m_arr, top_corrected * np.sqrt(m_arr)),
-                               "output scaled by m^(-1/3)": loglog_slope(m_arr, top_corrected * m_arr ** (1 / 6))})
+                     controls=wrong_scale_slopes(m_arr, top_corrected))
 # -1 +- 0.2: the rms of N_DIRECTIONS random values fluctuates by about 1/sqrt(2 N_DIRECTIONS)
 # (a quarter for 8) in log at each width; fitted over >= 2 decades of m, that moves the slope by
 # about a quarter / (the spread of log m), well inside 0.2.
 lesson.check_between("slope of the rms remainder along random directions (~ -1: curvature averages out)",
                      loglog_slope(m_arr, rand_rem), -1.2, -0.8,
                      controls={"along u1 instead": loglog_slope(m_arr, top_rem),
-                               "no 1/sqrt(m) (standard parametrization)": loglog_slope(m_arr, rand_rem * np.sqrt(m_arr))})
+                               **wrong_scale_slopes(m_arr, rand_rem, (SP,))})
 
 # %% [markdown]
 # ### Pictures of sections 3 to 6
@@ -599,7 +611,8 @@ ax.legend(fontsize=8)
 
 ax = axes[0, 1]
 ax.loglog(m_arr, [e["H0"] for e in ball], "o-", label=r"at $\theta_0$")
-ax.loglog([e["m"] for e in checked], [e["sampled"] for e in checked], "x", ms=9, label="max over sampled points (Lanczos)")
+ax.loglog([e["m"] for e in checked], [e["sampled"] for e in checked], "x", ms=9,
+          label="max over sampled points (Lanczos)")
 ax.loglog(m_arr, sup_arr, "s-", mfc="none", label="sup over the ball (Observation 2)")
 ax.loglog(m_arr, bound_arr, ":", color="gray", label=r"bound $\beta(\max|v|+R)/\sqrt{m}$")
 ax.set_xlabel("width m")
@@ -624,7 +637,8 @@ ax.loglog(m_arr, top_rem, "o", color="C0", label=r"along the top eigenvector $u_
 ax.loglog(m_arr, line_top, "-", color="C0", lw=1, label=f"fit: slope {slope_top:.2f}")
 ax.loglog(m_arr, rand_rem, "s", color="C1", label=f"along random directions (rms of {N_DIRECTIONS})")
 ax.loglog(m_arr, line_rand, "-", color="C1", lw=1, label=f"fit: slope {slope_rand:.2f}")
-ax.loglog(m_arr, half_R2 * bound_arr, ":", color="gray", label=r"Taylor bound $\frac{1}{2}R^2\beta(\max|v|+R)/\sqrt{m}$")
+ax.loglog(m_arr, half_R2 * bound_arr, ":", color="gray",
+          label=r"Taylor bound $\frac{1}{2}R^2\beta(\max|v|+R)/\sqrt{m}$")
 ax.set_xlabel("width m")
 ax.set_ylabel(r"$|f(\theta_0+d) - f_{lin}(\theta_0+d)|$,  $\|d\| = R$")
 ax.set_title("(d) Taylor remainder at distance R, tanh")
@@ -691,7 +705,8 @@ lesson.say("  m:                         " + "  ".join(f"{s['m']:9d}" for s in s
 lesson.say("  smallest, largest node:    " + "  ".join(f"{s['edges'][0]:.3g},{s['edges'][1]:.3g}" for s in spectra))
 lesson.say("  rms eigenvalue (SLQ):      " + "  ".join(f"{s['rms']:9.3g}" for s in spectra))
 lesson.say("  sqrt(m) * rms eigenvalue:  " + "  ".join(f"{s['rms'] * np.sqrt(s['m']):9.3f}" for s in spectra))
-lesson.say("  tr H_f, Hutchinson:        " + "  ".join(f"{s['trace'].value:+.3f}({s['trace'].stderr:.3f})" for s in spectra))
+lesson.say("  tr H_f, Hutchinson (se):   "
+           + "  ".join(f"{s['trace'].value:+.3f}({s['trace'].stderr:.3f})" for s in spectra))
 lesson.say("  tr H_f, closed form:       " + "  ".join(f"{s['exact_trace']:+9.3f}" for s in spectra))
 lesson.say("  tr H_f^2, Hutchinson:      " + "  ".join(f"{s['trace2'].value:9.4f}" for s in spectra))
 lesson.say("  tr H_f^2, closed form:     " + "  ".join(f"{s['exact_trace2']:9.4f}" for s in spectra))
@@ -705,18 +720,17 @@ def edge_error(edges, s):
 
 lesson.check_below("SLQ's extreme nodes = the extreme eigenvalues (closed form; max rel. error over widths)",
                    max(edge_error(s["edges"], s) for s in spectra), 1e-6,
-                   controls={"only k = 4 Lanczos steps per probe": max(edge_error(s["short_edges"], s) for s in spectra)})
+                   controls={"only k = 4 Lanczos steps per probe":
+                             max(edge_error(s["short_edges"], s) for s in spectra)})
 spread = np.array([max(-s["edges"][0], s["edges"][1]) for s in spectra])  # max |node|: the width of the spectrum
 spread_corrected = spread / beta(np.array([s["vmax"] for s in spectra]), "tanh")
 lesson.check_between("width of the spectrum: slope of log (max|node| / beta(max|v_i|)) vs log m",
                      loglog_slope(spec_m, spread_corrected), *BAND,
-                     controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(spec_m, spread_corrected * np.sqrt(spec_m)),
-                               "output scaled by m^(-1/3)": loglog_slope(spec_m, spread_corrected * spec_m ** (1 / 6))})
+                     controls=wrong_scale_slopes(spec_m, spread_corrected))
 rms = np.array([s["rms"] for s in spectra])
 lesson.check_between("the bulk: slope of log (rms eigenvalue) vs log m (-1/2, no log factor)",
                      loglog_slope(spec_m, rms), -0.55, -0.45,
-                     controls={"no 1/sqrt(m) (standard parametrization)": loglog_slope(spec_m, rms * np.sqrt(spec_m)),
-                               "output scaled by m^(-1/3)": loglog_slope(spec_m, rms * spec_m ** (1 / 6))})
+                     controls=wrong_scale_slopes(spec_m, rms))
 
 
 def z_score(estimate, exact):
@@ -725,12 +739,15 @@ def z_score(estimate, exact):
 
 lesson.check_below("Hutchinson tr H_f = (x^2/sqrt m) sum_i v_i sigma''(w_i x) (max over widths of |error| / stderr)",
                    max(z_score(s["trace"], s["exact_trace"]) for s in spectra), 4.0,
-                   controls={"trace without the 1/sqrt(m)": max(z_score(s["trace"], s["exact_trace"] * np.sqrt(s["m"])) for s in spectra),
+                   controls={"trace without the 1/sqrt(m)":
+                             max(z_score(s["trace"], s["exact_trace"] * np.sqrt(s["m"])) for s in spectra),
                              "first-order-only Hessian (trace 0)": max(z_score(s["trace"], 0.0) for s in spectra)})
 lesson.check_below("Hutchinson tr H_f^2 = (1/m) sum_i (A_i^2 + 2 B_i^2) (max over widths of |error| / stderr)",
                    max(z_score(s["trace2"], s["exact_trace2"]) for s in spectra), 4.0,
-                   controls={"without the 1/sqrt(m) (m times larger)": max(z_score(s["trace2"], s["exact_trace2"] * s["m"]) for s in spectra),
-                             "first-order-only Hessian (no A_i^2)": max(z_score(s["trace2"], s["first_order_trace2"]) for s in spectra)})
+                   controls={"without the 1/sqrt(m) (m times larger)":
+                             max(z_score(s["trace2"], s["exact_trace2"] * s["m"]) for s in spectra),
+                             "first-order-only Hessian (no A_i^2)":
+                             max(z_score(s["trace2"], s["first_order_trace2"]) for s in spectra)})
 
 # %% [markdown]
 # ### Pictures of the spectrum
@@ -754,8 +771,8 @@ for j, s in enumerate(show):
     axes[0].semilogy(grid, np.maximum(phi, 1e-4), color=f"C{j}", label=f"m = {s['m']}")
     axes[1].semilogy(grid * scale, np.maximum(phi / scale, 1e-4), color=f"C{j}", label=f"m = {s['m']}")
 biggest = show[-1]
-axes[1].hist(np.sqrt(biggest["m"]) * biggest["eigenvalues"], bins=np.arange(-reach, reach, SMOOTH), density=True, histtype="step", color="gray",
-             label=f"exact eigenvalues, m = {biggest['m']}")
+axes[1].hist(np.sqrt(biggest["m"]) * biggest["eigenvalues"], bins=np.arange(-reach, reach, SMOOTH), density=True,
+             histtype="step", color="gray", label=f"exact eigenvalues, m = {biggest['m']}")
 axes[0].set_xlabel(r"eigenvalue $\lambda$ of $H_f(\theta_0)$")
 axes[0].set_ylabel("density (SLQ, smoothed)")
 axes[0].set_title("(a) spectrum of the output Hessian, tanh")
