@@ -38,8 +38,9 @@ Run it:  python -m lessons 5
 
 # %% [markdown]
 # ## 0. Setup
-# One input x0 = 1 (d = 1, as on the slide). Widths on a log grid, from 10^2 to 10^5
-# (10^4 in quick mode). Every random draw has a seed.
+# One input x0 = 1.5 (d = 1, as on the slide; not 1, so that a wrong power of x in a
+# formula below would show). Widths on a log grid, from 10^2 to 10^5 (10^4 in quick
+# mode). Every random draw has a seed.
 
 # %%
 from lessons.harness import Lesson, loglog_slope  # first: it fixes numpy's BLAS threads before numpy loads
@@ -51,7 +52,7 @@ import minigrad as mg  # noqa: E402
 
 lesson = Lesson(5, "Transition to linearity: the two-layer network")
 
-X0 = np.array([[1.0]])  # one input, shape (n, d) = (1, 1)
+X0 = np.array([[1.5]])  # one input, shape (n, d) = (1, 1)
 x0 = X0[0]  # the same input as a vector (d,)
 R = 1.0  # radius of the ball B(theta0, R): a fixed O(1) distance, as in the theorem
 widths = lesson.size([100, 316, 1000, 3162, 10000, 31623, 100000], [100, 316, 1000, 3162, 10000])
@@ -211,10 +212,9 @@ lesson.check_below("Observation 2: ||H_f|| = (1/sqrt m) max_i ||H_(g_i)|| (m = 5
 # In that basis H is a small k x k tridiagonal matrix T_k = Q^T H Q, and the extreme
 # eigenvalues of T_k (the "Ritz values") converge to the extreme eigenvalues of H after
 # far fewer steps than p (the run prints how many), much faster than power iteration,
-# because the Krylov space holds the best polynomial filters in H of each degree; H itself
-# is never formed (it would be p x p). mg.spectral.lanczos stops when the
-# residual ||H u - lambda u|| of its estimate is below 1e-10 |lambda|, which puts an
-# eigenvalue of H within that distance.
+# because the Krylov space holds the best polynomial filters in H of each degree.
+# mg.spectral.lanczos stops when the residual ||H u - lambda u|| of its estimate is below
+# 1e-10 |lambda|, which puts an eigenvalue of H within that distance.
 #
 # Independently, Observation 2 gives ||H_f|| = (1/sqrt m) max_i ||H_(g_i)|| in closed form.
 # They must agree (1e-8 relative leaves room for the Lanczos tolerance). Control: the
@@ -253,6 +253,7 @@ for act in ("tanh", "softplus", "relu"):
                          converged=eig.converged, steps=eig.iterations, closed=closed, neuron=neuron,
                          first_order=float(np.abs(B).max()) / np.sqrt(m),
                          vmax=float(np.abs(v).max()), fraction=top_block_fraction(eig.vector, m),
+                         u1_neuron=int(np.argmax(eig.vector[:m] ** 2 + eig.vector[m:] ** 2)),
                          short=top_eigen(net, theta0, max_iter=3).converged))
     sweep[act] = rows
     lesson.say(f"  {act:8s} m:            " + "  ".join(f"{r['m']:9d}" for r in rows))
@@ -272,6 +273,8 @@ lesson.check_below("Lanczos ||H_f(theta0)|| = (1/sqrt m) max_i ||H_(g_i)|| (max 
                    max(abs(r["lanczos"] - r["closed"]) / r["closed"] for r in all_rows), 1e-8,
                    controls={"closed form without the sigma'' entry (tanh, softplus)":
                              max(abs(r["lanczos"] - r["first_order"]) / r["lanczos"] for r in curved)})
+same = sum(r["u1_neuron"] == r["neuron"] for r in curved)
+lesson.say(f"  tanh, softplus: u1's largest block is the neuron with the largest ||H_(g_i)||: {same}/{len(curved)}")
 random_fraction = top_block_fraction(np.random.default_rng(5).standard_normal(2 * widths[0]), widths[0])
 lesson.check_above("u1 lives on one neuron: fraction of ||u1||^2 on its largest block (tanh, softplus; min over m)",
                    min(r["fraction"] for r in curved), 0.99,
@@ -307,6 +310,7 @@ WRONG_SCALES = {SP: 0.5, "output scaled by m^(-1/3)": 1 / 6, "output scaled by 1
 def wrong_scale_slopes(m, y, names=tuple(WRONG_SCALES)):
     """Controls for a slope test: the slope of y measured on nets with the wrong output scalings."""
     return {name: loglog_slope(m, y * np.asarray(m) ** WRONG_SCALES[name]) for name in names}
+
 
 N_DRAWS = 40  # fresh draws for the scatter of the slope
 
@@ -380,10 +384,12 @@ lesson.check_below("relu: |slope + 1/2| (exactly -1/2, no log factor)", abs(logl
 #   Samples can only show the sup from below.
 # * **The sup itself, by Observation 2.** ||H_f(theta)|| = (1/sqrt m) max_i ||H_(g_i)(theta_i)||
 #   and block i depends only on theta_i = (w_i, v_i). So the sup over the ball puts the
-#   whole budget R on one neuron: sup = (1/sqrt m) max_i max_{|delta_i| <= R} ||H_(g_i)(theta_i + delta_i)||,
-#   a 2-D search per neuron (a polar grid on the disc of radius R; only neurons whose
-#   bound beta(|v_i| + R) can beat ||H_f(theta0)|| need searching). Lanczos at the best grid
-#   point checks the closed form there (control: the closed form at theta0, as if the
+#   whole budget R on one neuron:
+#   sup = (1/sqrt m) max_i max_{|delta_i| <= R} ||H_(g_i)(theta_i + delta_i)||,
+#   a 2-D search per neuron: a fine polar grid on the disc of radius R (so, strictly, a
+#   lower estimate of the sup, short of it by at most the grid's resolution); only neurons
+#   whose bound beta(|v_i| + R) can beat ||H_f(theta0)|| need searching. Lanczos at the best
+#   grid point checks the closed form there (control: the closed form at theta0, as if the
 #   point had not moved).
 # Inside the ball every |v_i| is at most |v_i(theta0)| + R, so the block bound of section 4
 # gives sup_ball ||H_f|| <= beta(max_i |v_i| + R) / sqrt(m): check it (control: the
@@ -558,9 +564,12 @@ top_corrected = top_rem / beta(np.array([r["vmax"] for r in sweep["tanh"]]) + R,
 lesson.check_between("slope of log (remainder along u1 / beta(max|v|+R)) vs log m (~ -1/2)",
                      loglog_slope(m_arr, top_corrected), *BAND,
                      controls=wrong_scale_slopes(m_arr, top_corrected))
-# -1 +- 0.2: the rms of N_DIRECTIONS random values fluctuates by about 1/sqrt(2 N_DIRECTIONS)
-# (a quarter for 8) in log at each width; fitted over >= 2 decades of m, that moves the slope by
-# about a quarter / (the spread of log m), well inside 0.2.
+# -1 +- 0.2: the log of an rms of N_DIRECTIONS random values scatters by about
+# 1/sqrt(2 N_DIRECTIONS) at each width, so the fitted slope scatters by that divided by
+# sqrt(sum_k (log m_k - mean)^2) (least squares): printed here, well inside 0.2.
+log_m = np.log(m_arr)
+lesson.say(f"  expected scatter of the random-direction slope: "
+           f"{1 / np.sqrt(2 * N_DIRECTIONS) / np.sqrt(np.sum((log_m - log_m.mean()) ** 2)):.3f}")
 lesson.check_between("slope of the rms remainder along random directions (~ -1: curvature averages out)",
                      loglog_slope(m_arr, rand_rem), -1.2, -0.8,
                      controls={"along u1 instead": loglog_slope(m_arr, top_rem),
@@ -760,10 +769,11 @@ lesson.check_below("Hutchinson tr H_f^2 = (1/m) sum_i (A_i^2 + 2 B_i^2) (max ove
 # least-squares lines and their fitted slopes; crosses: ||H_f|| by Lanczos (section 3).
 
 # %%
-SMOOTH = 0.12  # Gaussian smoothing, in units of sqrt(m) lambda (about the spacing of the nodes)
 show = [s for s in spectra if s["m"] in (spec_widths[0], spec_widths[2], spec_widths[4])]
+edge = max(np.sqrt(s["m"]) * np.abs(s["eigenvalues"]).max() for s in show)  # the widest rescaled spectrum
+SMOOTH = edge / 25  # Gaussian smoothing in units of sqrt(m) lambda: about the spacing of k = 40 nodes
+reach = edge + 3 * SMOOTH
 fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
-reach = max(np.sqrt(s["m"]) * np.abs(s["eigenvalues"]).max() for s in show) + 3 * SMOOTH
 for j, s in enumerate(show):
     scale = np.sqrt(s["m"])
     grid = np.linspace(-reach, reach, 1201) / scale
@@ -782,7 +792,7 @@ axes[1].set_xlabel(r"$\sqrt{m}\,\lambda$")
 axes[1].set_ylabel(r"density of $\sqrt{m}\,\lambda$")
 axes[1].set_title(r"(b) rescaled by $\sqrt{m}$: one bulk")
 axes[1].set_ylim(1e-3, None)
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=8, loc="lower center")
 ax = axes[2]
 line_spread, slope_spread = fitted_line(spec_m, spread)
 line_rms, slope_rms = fitted_line(spec_m, rms)
