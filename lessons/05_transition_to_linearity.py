@@ -148,10 +148,11 @@ lesson.check_below("numba closed forms = engine (output, gradient, HVP, Jacobian
 # eigenvalues of a block-diagonal matrix are those of its blocks, so
 # ||H_f|| = (1/sqrt m) max_i ||H_{g_i}||: the norm of ONE sub-model, divided by sqrt(m).
 #
-# Controls, one per claim: the assembly without the 1/sqrt(m) (a wrong scale); a network
-# whose neurons are summed inside a tanh output layer (then they interact, lesson 6's
-# counter-example); and the sum of the block norms in place of their maximum (the
-# triangle inequality, all one could say without Observation 2).
+# Controls, one per claim: the assembly without the 1/sqrt(m) (a wrong scale); the hand
+# formula for H_(g_i) (below) without its sigma'' entry; a network whose neurons are summed
+# inside a tanh output layer (then they interact, lesson 6's counter-example); and the sum
+# of the block norms in place of their maximum (the triangle inequality, all one could say
+# without Observation 2).
 
 # %%
 m_small = 5
@@ -218,7 +219,8 @@ lesson.check_below("Observation 2: ||H_f|| = (1/sqrt m) max_i ||H_(g_i)|| (m = 5
 #
 # Independently, Observation 2 gives ||H_f|| = (1/sqrt m) max_i ||H_(g_i)|| in closed form.
 # They must agree (1e-8 relative leaves room for the Lanczos tolerance). Control: the
-# closed form without the sigma'' entry (first-order only), for tanh and softplus.
+# closed form without the sigma'' entry (first-order only), for tanh and softplus. And
+# Lanczos must report convergence; control: the same run cut off after 3 steps must not.
 #
 # By Observation 2 the top eigenvector u1 should live on ONE neuron, the one with the
 # largest block: we measure the fraction of ||u1||^2 on its largest neuron block
@@ -365,6 +367,8 @@ for what, pick in (("min", np.min), ("max", np.max)):
 # ReLU: sigma'' = 0 away from the kink, so A_i = 0 and each active neuron's block is
 # [[0, x], [x, 0]] with eigenvalues +-|x|; some neuron is active (all m inactive has
 # probability 2^-m), so ||H_f|| = |x| / sqrt(m) exactly: no log factor, slope exactly -1/2.
+# Controls: the standard parametrization, and tanh's norms in place of ReLU's (sigma'' and
+# the log factor make them differ from |x| / sqrt(m)).
 relu_H = np.array([r["lanczos"] for r in sweep["relu"]])
 tanh_H = np.array([r["lanczos"] for r in sweep["tanh"]])
 exact = abs(x0[0]) / np.sqrt(m_arr)
