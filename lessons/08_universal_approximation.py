@@ -111,7 +111,10 @@ def l2_error(prediction):
 # The theorem is an existence result: for each eps some finite width works. It does not
 # give the width as a function of eps, so no slope or rate is checked below; we only check
 # what the numbers show: that the error of the best network we can find falls as the width
-# grows, and that the widest one is uniformly close to g.
+# grows, and that the widest one is uniformly close to g. Nor does it say how to find the
+# weights (section 6 shows plain gradient descent falling short), or anything about data:
+# here g is known on a dense grid, and fitting a few samples is a different question
+# (section 4, "interpolation is not approximation").
 #
 # The condition on sigma matters. If sigma is a polynomial of degree k, then every
 # sigma(w x + b) is a polynomial of degree <= k in x, and so is any sum of them: however
@@ -498,7 +501,9 @@ lesson.check_between("plain GD: log-log slope of ||theta - theta0|| / ||theta0||
 # ## 8. Pictures
 # Figure 1, the network as a function of x: (a) trained fits over the target at a few
 # widths, (b) random-feature fits at the same widths, (c) the controls at the widest width:
-# linear and quadratic activation, and the net fitted to 8 points (marked). Figure 2, error
+# linear and quadratic activation, and the net fitted to 8 points (marked), (d) where the
+# error sits at the widest width: |f(x) - g(x)| on a log scale, largest at the kinks of g
+# (dotted lines), for the trained net and for random features. Figure 2, error
 # against width on log-log axes: (a) sup error, (b) L2 error, for the trained nets, random
 # features, plain GD and the two polynomial activations, with EPS as a dotted line; (c) the
 # fixed-width control, error against the number of steps.
@@ -506,7 +511,8 @@ lesson.check_between("plain GD: log-log slope of ||theta - theta0|| / ||theta0||
 # %%
 shown = [m for m in (widths[0], widths[1], widths[2], widths[-1])]
 colors = {m: f"C{k}" for k, m in enumerate(shown)}
-fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), sharey=True)
+fig, axes = plt.subplots(2, 2, figsize=(13, 9.5))
+axes = axes.ravel()
 for ax, curves, title in ((axes[0], {t["m"]: t["prediction"] for t in trained}, "(a) all weights trained"),
                           (axes[1], dict(zip(widths, rf)), "(b) random features: output layer only")):
     ax.plot(x_test, y_test, color="k", lw=3, alpha=0.35, label="target g")
@@ -520,11 +526,22 @@ ax.plot(x_test, quadratic_fits[-1]["prediction"], color="C5", lw=1.3, label=f"qu
 ax.plot(x_test, few_prediction, color="C6", lw=1.3, label=f"m = {widths[-1]} fitted to {len(x_few)} points")
 ax.plot(x_few, target(x_few), "o", color="C6", ms=6, label=f"the {len(x_few)} points")
 ax.set_title("(c) controls at the widest width")
-for ax in axes:
+for ax in axes[:3]:
     ax.set_xlabel("input x")
+    ax.set_ylabel("f(x)")
+    ax.set_ylim(-0.35, 1.75)
     ax.legend(fontsize=8, loc="upper center")
-axes[0].set_ylabel("f(x)")
-axes[0].set_ylim(-0.35, 1.75)
+ax = axes[3]
+ax.semilogy(x_test, np.abs(rf[-1] - y_test), color="C1", lw=1, label=f"random features, m = {widths[-1]}")
+ax.semilogy(x_test, np.abs(trained[-1]["prediction"] - y_test), color="C0", lw=1,
+            label=f"all weights trained, m = {widths[-1]}")
+for kink in (-np.pi / 4, 0.0, np.pi / 4):
+    ax.axvline(kink, color="gray", ls=":", lw=1)
+ax.set_ylim(1e-6, 10.0)  # room above the curves for the legend
+ax.set_xlabel("input x  (dotted: the kinks of g, x = 0 and +-pi/4)")
+ax.set_ylabel("|f(x) - g(x)|")
+ax.set_title("(d) where the error sits, widest width")
+ax.legend(fontsize=8, loc="upper center")
 fig.tight_layout()
 lesson.save_figure(fig, "fits")
 
