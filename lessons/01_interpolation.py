@@ -254,9 +254,10 @@ lesson.check_below("TwoLayerNet (m = 8) loss and loss_grad, numpy and numba = en
 # is measured and printed after the run).
 #
 # Controls, trained the same way (lr from their own kernel, the same number of steps):
-# a *narrow* net, m = 1 (p = d + 1 = 11 < n), which cannot interpolate: the claim is about
-# width; and the wide net on labels that *cannot* be interpolated: two identical inputs
-# with different labels, where no function can have both l_i = 0.
+# a *narrow* net, m = 1 (p = d + 1 = 11 < n: fewer unknowns than equations), which
+# generically cannot interpolate: the claim is about width; and the wide net on labels
+# that *cannot* be interpolated: two identical inputs with different labels, where no
+# function can have both l_i = 0.
 
 # %%
 m = lesson.size(1000, 200)  # lesson.size(full, quick): the full-run value, or the smaller one in quick mode

@@ -50,9 +50,9 @@ Run it:  python -m lessons 2
 #   squared L2 distance to the noiseless target.
 # * **Draws.** R independent draws of (points, noise), seeds 0..R-1. The test errors
 #   span many decades, so we average their logarithms (geometric mean): an arithmetic
-#   mean would be the single worst draw. We average because a single draw can peak one
+#   mean would be the single worst draw. We average because a single draw could peak one
 #   step off, at d = 15 or 17 (A_15 or A_17 can be nearly as ill-conditioned as A_16;
-#   each draw's own argmax is printed in section 4); the average peaks at d = n.
+#   each draw's own argmax is printed in section 4).
 
 # %%
 from lessons.harness import Lesson  # first: it sets up the thread count before numpy loads
@@ -192,8 +192,11 @@ worst_train_beyond = float(np.max(train_rel[:, beyond]))
 train_below = float(np.mean(legendre["train"][:, at[n - 1]]))
 lesson.say(f"  largest relative training error over d >= n and all draws: {worst_train_beyond:.2g}")
 lesson.say(f"  mean training error at d = n - 1: {train_below:.3g} (sigma^2 / n = {sigma**2 / n:.3g})")
-noise_free_below = float(np.mean([np.mean(mg.linear.residuals(A, mg.linear.lstsq_min_norm(A, target(x)), target(x))**2)
-                                  for A, x in ((mg.linear.legendre_features(x, n - 1), x) for x, _ in samples)]))
+noise_free = []  # the control: training error at d = n - 1 with sigma = 0
+for x, _ in samples:
+    A = mg.linear.legendre_features(x, n - 1)
+    noise_free.append(np.mean(mg.linear.residuals(A, mg.linear.lstsq_min_norm(A, target(x)), target(x)) ** 2))
+noise_free_below = float(np.mean(noise_free))
 lesson.check_below("training error is zero (to rounding) for every d >= n: max of MSE / mean(y^2)",
                    worst_train_beyond, 1e-12,
                    controls={f"ridge, lambda = {RIDGE:g}": float(np.max(legendre_ridge["train_rel"][:, beyond])),
@@ -339,8 +342,8 @@ def gram_s_min(A):
     return np.sqrt(max(np.linalg.eigvalsh(A.T @ A)[0], 0.0))
 
 
-# The control over d <= 2n only (d x d eigenvalue problems up to d = 200 would cost
-# seconds, and the answer for d > n is the same 0); the correct argmin is at n either way.
+# The control over d <= 2n only (d x d eigenvalue problems up to d = 200 are costly, and
+# the answer for d > n is the same 0); the correct argmin is at n either way.
 d_gram = d_values[d_values <= 2 * n]
 gram_argmin = np.array([d_gram[np.argmin([gram_s_min(mg.linear.legendre_features(x, int(d))) for d in d_gram])]
                         for x, _ in samples])

@@ -105,8 +105,8 @@ lesson.say(f"  d = {d}, n = {n}, {n_test} test points, sigma = {sigma}, Var f = 
 # * **pure-noise labels** y = noise (f = 0, risk measured against 0): nothing to learn,
 #   so no feature count helps and the smallest model is best;
 # * **s_min read off the N x N Gram matrix** Phi^T Phi, right for N <= n but 0 for
-#   N > n (Phi^T Phi has rank n there); computed for N <= 2n only (an N x N eigenvalue
-#   problem for N up to 10 n would cost seconds, and the answer is the same 0).
+#   N > n (Phi^T Phi has rank n there); computed for N <= 2n only (N x N eigenvalue
+#   problems for N up to 10 n are costly, and the answer is the same 0).
 
 # %%
 RIDGE = 1e-2
