@@ -220,8 +220,9 @@ lesson.check_below("closed forms = engine (loss, gradient, HVP, Jacobian, output
 #
 # computed for each net from its own kernel. Every width then runs at the same point of
 # its own stability range (eta lambda_max / n = 1, half way to the divergence threshold 2),
-# which makes the comparison across widths fair. We check beta * eta ~ 1 (Lanczos on the
-# exact HVP of L) at m = M_SHARP; the 5% allowance is for the O(1/sqrt m) residual part.
+# which makes the comparison across widths fair. We check beta * eta ~ 1 at m = M_SHARP,
+# with beta from Lanczos (an iterative eigenvalue method that needs only HVPs) on the
+# exact HVP of L; the 5% allowance is for the O(1/sqrt m) residual part.
 # Control: the same ratio for a narrow net (m = 100), whose residual part is not small.
 
 # %%
@@ -247,8 +248,11 @@ exact_hv = wide.loss_hvp(theta_w, X, y, vec, backend=BACKEND)
 gauss_newton_hv = J_w.T @ (J_w @ vec) / n
 r_w = wide.apply(theta_w, X) - y
 residual_hv = sum(r_w[j] * wide.output_hvp(theta_w, X[j], vec, backend=BACKEND) for j in range(n)) / n
-lesson.say(f"  m = {M_SHARP}: ||Gauss-Newton part|| = {np.linalg.norm(gauss_newton_hv):.4g}, "
-           f"||residual part|| = {np.linalg.norm(residual_hv):.4g} (for one random v)")
+# For a random v the Gauss-Newton part is tiny (v is nearly orthogonal to the n-dimensional
+# row space of J), and the residual part is of order ||v|| / sqrt(m): both show below.
+lesson.say(f"  m = {M_SHARP}, one random v: ||Gauss-Newton part|| / ||v|| = "
+           f"{np.linalg.norm(gauss_newton_hv) / np.linalg.norm(vec):.3g}, ||residual part|| / ||v|| = "
+           f"{np.linalg.norm(residual_hv) / np.linalg.norm(vec):.3g}  (1/sqrt(m) = {M_SHARP ** -0.5:.3g})")
 lesson.check_below(f"exact HVP - Gauss-Newton = residual term (1/n) sum_j r_j Hess f_j v, m = {M_SHARP} "
                    "(relative error)", relative(exact_hv - gauss_newton_hv, residual_hv), 1e-10,
                    controls={"Gauss-Newton J^T J v / n used as the HVP": relative(gauss_newton_hv - gauss_newton_hv,
@@ -336,7 +340,8 @@ m_wide, m_narrow = widths[-1], widths[0]
 
 # %% [markdown]
 # ## 4. The tangent kernel barely moves
-# The theorem's bound: ||K(theta) - K(theta0)|| <= 2 ||J|| sup ||Hess f|| ||theta - theta0||,
+# A net whose kernel barely moves trains like its linearization: this is called the
+# *lazy* regime (sections 7 and 8 test that consequence). The theorem's bound: ||K(theta) - K(theta0)|| <= 2 ||J|| sup ||Hess f|| ||theta - theta0||,
 # with sup ||Hess f|| = O(1/sqrt m) on the ball (lesson 5) and ||theta - theta0|| = O(1)
 # (section 5): the relative change is O(m^{-1/2}).
 #
@@ -570,8 +575,7 @@ lesson.check_below(f"max_t ||f - f_lin|| / ||y|| at the widest net, m = {m_wide}
 # per-sample loss l_j vanishes at the solution, and so does every per-sample gradient
 # grad l_j = r_j grad f_j: the noise of the stochastic gradient vanishes with the loss
 # (lesson 4, "automatic variance reduction"), and a constant step converges, geometrically,
-# as under PL* (Liu, Zhu, Belkin prove SGD's geometric convergence under PL* with
-# interpolation). Without interpolation the per-sample gradients do not vanish at the
+# as under PL* (Liu, Zhu and Belkin extend their theorem to SGD in this setting). Without interpolation the per-sample gradients do not vanish at the
 # minimum, the noise stays, and a constant step stalls at a floor.
 #
 # A fresh problem, better conditioned so that the loss goes far down in a few thousand
