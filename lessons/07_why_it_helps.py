@@ -341,7 +341,8 @@ m_wide, m_narrow = widths[-1], widths[0]
 # %% [markdown]
 # ## 4. The tangent kernel barely moves
 # A net whose kernel barely moves trains like its linearization: this is called the
-# *lazy* regime (sections 7 and 8 test that consequence). The theorem's bound: ||K(theta) - K(theta0)|| <= 2 ||J|| sup ||Hess f|| ||theta - theta0||,
+# *lazy* regime (sections 7 and 8 test that consequence). The theorem's bound:
+# ||K(theta) - K(theta0)|| <= 2 ||J|| sup ||Hess f|| ||theta - theta0||,
 # with sup ||Hess f|| = O(1/sqrt m) on the ball (lesson 5) and ||theta - theta0|| = O(1)
 # (section 5): the relative change is O(m^{-1/2}).
 #
@@ -426,9 +427,9 @@ lesson.check_between("log-log slope of ||theta_T - theta0|| against m (flat: O(1
 
 # %% [markdown]
 # ## 6. PL* along the path, inside the theorem's ball
-# At every step of every GD run we recorded ||grad L(theta_t)||^2 / L(theta_t). PL* with the
-# constant read off the kernel at initialization, mu0 = 2 lambda_min(K(theta0)) / n, would
-# make this ratio >= mu0 everywhere. The kernel moves a little, and lambda_min is the most
+# At every step of every GD run we recorded ||grad L(theta_t)||^2 / L(theta_t). If the
+# kernel stayed exactly K(theta0), this ratio would be >= mu0 = 2 lambda_min(K(theta0)) / n
+# everywhere (the inequality at the top of the lesson). The kernel moves a little, and lambda_min is the most
 # sensitive part of it (it is the smallest eigenvalue, so a small change of K is a large
 # relative change of it); wide-network theorems therefore keep a margin, e.g. Du, Zhai,
 # Poczos, Singh (ICLR 2019) show lambda_min stays above half its initial value. So we check
@@ -481,7 +482,8 @@ in_ball = [ball_ratio(s) for s in SEEDS]
 in_ball_top = [ball_ratio(s, eigenvalue=-1) for s in SEEDS]
 lazy_bound = [0.5 * np.sqrt(np.divide(*np.linalg.eigvalsh(runs[m_wide, s]["K0"])[[0, -1]])) for s in SEEDS]
 lesson.say(f"  m = {m_wide}: max_t ||theta_t - theta0|| / R = {np.round(in_ball, 5)}  (lazy-regime bound "
-           f"(1/2) sqrt(lambda_min/lambda_max) = {np.round(lazy_bound, 4)});  with lambda_max: {np.round(in_ball_top, 3)}")
+           f"(1/2) sqrt(lambda_min/lambda_max) = {np.round(lazy_bound, 4)});  "
+           f"with lambda_max: {np.round(in_ball_top, 3)}")
 pl_wide, pl_wide_top = pl_all[-1].min(), pl_top[-1].min()
 lesson.check_true(f"GD stays in B(theta0, R), R = 2 sqrt(2 beta L0) / mu, with PL* for mu = mu0/2 on the path, "
                   f"m = {m_wide}, every seed",
@@ -577,7 +579,8 @@ lesson.check_below(f"max_t ||f - f_lin|| / ||y|| at the widest net, m = {m_wide}
 # per-sample loss l_j vanishes at the solution, and so does every per-sample gradient
 # grad l_j = r_j grad f_j: the noise of the stochastic gradient vanishes with the loss
 # (lesson 4, "automatic variance reduction"), and a constant step converges, geometrically,
-# as under PL* (Liu, Zhu and Belkin extend their theorem to SGD in this setting). Without interpolation the per-sample gradients do not vanish at the
+# as under PL* (Liu, Zhu and Belkin extend their theorem to SGD in this setting).
+# Without interpolation the per-sample gradients do not vanish at the
 # minimum, the noise stays, and a constant step stalls at a floor.
 #
 # A fresh problem, better conditioned so that the loss goes far down in a few thousand
@@ -621,7 +624,8 @@ lesson.check_below(f"constant-step SGD (b = {BATCH}), wide net m = {sgd_wide['m'
                    controls={f"narrow net, m = {sgd_narrow['m']} (p < n)": sgd_narrow["loss"][-1]})
 lesson.check_below("gradient noise at the end / at the start, wide net (it vanishes with the loss)",
                    sgd_wide["noise"][-1] / sgd_wide["noise"][0], 1e-8,
-                   controls={f"narrow net, m = {sgd_narrow['m']} (p < n)": sgd_narrow["noise"][-1] / sgd_narrow["noise"][0]})
+                   controls={f"narrow net, m = {sgd_narrow['m']} (p < n)":
+                             sgd_narrow["noise"][-1] / sgd_narrow["noise"][0]})
 
 # %% [markdown]
 # ## 10. Figures
