@@ -6,9 +6,9 @@ tangent kernel", NeurIPS 2018): a wide network's tangent kernel is nearly consta
 this makes gradient descent, and SGD, converge fast, to a global minimum.
 
 The PL* condition, as Liu, Zhu and Belkin state it: a non-negative loss L is mu-PL* on a
-set S if
+set S (mu > 0) if
 
-    ||grad L(theta)||^2 >= mu L(theta)    for every theta in S.
+    (1/2) ||grad L(theta)||^2 >= mu L(theta)    for every theta in S.
 
 Their theorem (local PL* gives a solution and fast convergence): if L is beta-smooth
 (||Hess L|| <= beta) and mu-PL* on the ball B(theta0, R) of radius
@@ -16,16 +16,17 @@ Their theorem (local PL* gives a solution and fast convergence): if L is beta-sm
     R = 2 sqrt(2 beta L(theta0)) / mu,
 
 then the ball holds a global minimizer (f(theta*) = y), and gradient descent with a step
-eta <= 1/beta stays in the ball and converges to one geometrically.
+eta <= 1/beta stays in the ball and converges to one geometrically,
+L(theta_t) <= (1 - eta mu)^t L(theta0).
 
 Our loss and its tangent kernel. For the square loss on n points,
 
     L(theta) = (1/(2n)) sum_j (f(x_j; theta) - y_j)^2,   r = f - y (n,),   J = df/dtheta (n, p),
     grad L = J^T r / n,    K(theta) = J J^T (n, n), the tangent kernel,
-    ||grad L||^2 = r^T K r / n^2 >= lambda_min(K) ||r||^2 / n^2 = (2 lambda_min(K) / n) L,
+    (1/2) ||grad L||^2 = r^T K r / (2 n^2) >= (lambda_min(K) / n) ||r||^2 / (2n) = (lambda_min(K) / n) L,
 
-so in their convention our loss is mu-PL* wherever 2 lambda_min(K) / n >= mu. (Other
-texts write the PL inequality as ||grad L||^2 >= 2 mu L; their mu is half of ours.)
+so our loss is mu-PL* wherever lambda_min(K) / n >= mu. (Some texts write the PL
+inequality without the 1/2, ||grad L||^2 >= mu' L; their mu' is twice this mu.)
 
 Checked here, for f(x) = (1/sqrt m) sum_i v_i tanh(w_i . x) (mg.nn.TwoLayerNet) trained by
 mg.optim.gd on 10 points of a 1-d target, at widths from 10^2 up, three initializations
@@ -428,13 +429,13 @@ lesson.check_between("log-log slope of ||theta_T - theta0|| against m (flat: O(1
 # %% [markdown]
 # ## 6. PL* along the path, inside the theorem's ball
 # At every step of every GD run we recorded ||grad L(theta_t)||^2 / L(theta_t). If the
-# kernel stayed exactly K(theta0), this ratio would be >= mu0 = 2 lambda_min(K(theta0)) / n
+# kernel stayed exactly K(theta0), half this ratio would be >= mu0 = lambda_min(K(theta0)) / n
 # everywhere (the inequality at the top of the lesson). The kernel moves a little, and lambda_min is the most
 # sensitive part of it (it is the smallest eigenvalue, so a small change of K is a large
 # relative change of it); wide-network theorems therefore keep a margin, e.g. Du, Zhai,
 # Poczos, Singh (ICLR 2019) show lambda_min stays above half its initial value. So we check
-# PL* with mu = mu0 / 2 along every path: min_t ||grad L||^2 / (mu0 L) >= 1/2, worst net.
-# Controls: the same ratio in units of 2 lambda_max(K0) / n (mixing up the two ends of the
+# PL* with mu = mu0 / 2 along every path: min_t (1/2) ||grad L||^2 / (mu0 L) >= 1/2, worst net.
+# Controls: the same ratio in units of lambda_max(K0) / n (mixing up the two ends of the
 # spectrum); and the tanh-output nets, whose kernel shrinks as tanh saturates.
 #
 # Then the ball: with beta = ||Hess L(theta0)|| (Lanczos) and mu = mu0 / 2, the theorem's
@@ -450,16 +451,16 @@ lesson.check_between("log-log slope of ||theta_T - theta0|| against m (flat: O(1
 
 # %%
 def pl_margin(run):
-    """min over the path of ||grad L||^2 / L, in units of mu0 = 2 lambda_min(K0) / n."""
-    return run["pl_ratio"].min() / (2 * np.linalg.eigvalsh(run["K0"])[0] / n)
+    """min over the path of (1/2) ||grad L||^2 / L, in units of mu0 = lambda_min(K0) / n."""
+    return 0.5 * run["pl_ratio"].min() / (np.linalg.eigvalsh(run["K0"])[0] / n)
 
 
 pl_all = per_width(pl_margin)
-pl_top = per_width(lambda r: r["pl_ratio"].min() / (2 * np.linalg.eigvalsh(r["K0"])[-1] / n))
+pl_top = per_width(lambda r: 0.5 * r["pl_ratio"].min() / (np.linalg.eigvalsh(r["K0"])[-1] / n))
 pl_tanh = np.array([pl_margin(tanh_runs[m]) for m in widths])
 for m, row, tanh_margin in zip(widths, pl_all, pl_tanh):
-    lesson.say(f"  m = {m:6d}: min_t ||grad L||^2 / (mu0 L) = {np.round(row, 3)};  tanh output {tanh_margin:.3g}")
-lesson.check_above("PL* along every GD path: min_t ||grad L||^2 / (mu0 L), mu0 = 2 lambda_min(K0)/n, worst net",
+    lesson.say(f"  m = {m:6d}: min_t (1/2)||grad L||^2 / (mu0 L) = {np.round(row, 3)};  tanh output {tanh_margin:.3g}")
+lesson.check_above("PL* along every GD path: min_t (1/2)||grad L||^2 / (mu0 L), mu0 = lambda_min(K0)/n, worst net",
                    pl_all.min(), 0.5,
                    controls={"lambda_max(K0) in place of lambda_min(K0)": pl_top.min(),
                              "tanh output layer (seed 0 at every width), worst": pl_tanh.min()})
@@ -471,10 +472,11 @@ beta_wide = {s: sharpness(m_wide, s) for s in SEEDS}  # ||Hess L(theta0)||, Lanc
 def ball_ratio(seed, eigenvalue=0):
     """max_t ||theta_t - theta0|| / R at the widest width, R = 2 sqrt(2 beta L(theta0)) / mu.
 
-    mu = mu0 / 2 = lambda_min(K0) / n; eigenvalue=-1 puts lambda_max(K0) there instead (the control).
+    mu = mu0 / 2 = lambda_min(K0) / (2n), the PL* constant checked along the path above;
+    eigenvalue=-1 puts lambda_max(K0) there instead (the control).
     """
     run = runs[m_wide, seed]
-    mu = np.linalg.eigvalsh(run["K0"])[eigenvalue] / n
+    mu = np.linalg.eigvalsh(run["K0"])[eigenvalue] / (2 * n)
     return run["distance"].max() / (2 * np.sqrt(2 * beta_wide[seed] * run["loss"][0]) / mu)
 
 
@@ -488,20 +490,20 @@ pl_wide, pl_wide_top = pl_all[-1].min(), pl_top[-1].min()
 lesson.check_true(f"GD stays in B(theta0, R), R = 2 sqrt(2 beta L0) / mu, with PL* for mu = mu0/2 on the path, "
                   f"m = {m_wide}, every seed",
                   max(in_ball) < 1 and pl_wide >= 0.5,
-                  f"max_t ||theta_t - theta0|| / R = {max(in_ball):.3g}, min_t ||grad L||^2 / (mu0 L) = {pl_wide:.3g}, "
-                  "mu0 = 2 lambda_min(K0)/n",
+                  f"max_t ||theta_t - theta0|| / R = {max(in_ball):.3g}, min_t (1/2)||grad L||^2 / (mu0 L) = "
+                  f"{pl_wide:.3g}, mu0 = lambda_min(K0)/n",
                   controls={"lambda_max(K0) in place of lambda_min(K0)": (
                       max(in_ball_top) < 1 and pl_wide_top >= 0.5,
                       f"max_t ||theta_t - theta0|| / R = {max(in_ball_top):.3g}, "
-                      f"min_t ||grad L||^2 / (mu0 L) = {pl_wide_top:.3g}, mu0 = 2 lambda_max(K0)/n")})
+                      f"min_t (1/2)||grad L||^2 / (mu0 L) = {pl_wide_top:.3g}, mu0 = lambda_max(K0)/n")})
 
 # %% [markdown]
 # ## 7. The loss falls at the rate lambda_min(K) predicts
 # Two predictions, in the notation above:
 #
 # * PL* (any model, eta <= 1/beta): the descent lemma gives L_{t+1} <= L_t - (eta/2) ||grad L_t||^2,
-#   and PL* gives ||grad L_t||^2 >= mu L_t, so L_{t+1} <= (1 - eta mu / 2) L_t; with
-#   mu = 2 lambda_min(K)/n that is the per-step factor 1 - eta lambda_min / n.
+#   and PL* gives (1/2) ||grad L_t||^2 >= mu L_t, so L_{t+1} <= (1 - eta mu) L_t (the theorem's
+#   rate); with mu = lambda_min(K)/n that is the per-step factor 1 - eta lambda_min / n.
 # * Linearized model (K constant): r_{t+1} = r_t - eta J0 J0^T r_t / n = (I - eta K0/n) r_t.
 #   With eta <= n/lambda_max every eigen-mode of r shrinks by 1 - eta lambda_i / n in [0, 1),
 #   the slowest by 1 - eta lambda_min / n; L is quadratic in r, so the late-time per-step
@@ -742,7 +744,7 @@ axes[2].legend(fontsize=8)
 lesson.save_figure(fig, "trajectories")
 
 # %% [markdown]
-# PL* and SGD: (a) ||grad L||^2 / (mu0 L) along the GD path (seed 0 of every width, and
+# PL* and SGD: (a) (1/2) ||grad L||^2 / (mu0 L) along the GD path (seed 0 of every width, and
 # the tanh-output control at the width where it falls lowest), with the level 1/2 that
 # section 6 checks;
 # (b) constant-step SGD on the wide and the narrow net (section 9): the wide one falls
@@ -753,16 +755,16 @@ lesson.save_figure(fig, "trajectories")
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), layout="constrained")
 for color, m in zip(colors, widths):
     run = runs[m, SEEDS[0]]
-    mu0 = 2 * np.linalg.eigvalsh(run["K0"])[0] / n
-    axes[0].semilogy(np.arange(run["pl_ratio"].size), run["pl_ratio"] / mu0, color=color, lw=1.4, label=f"m = {m}")
+    mu0 = np.linalg.eigvalsh(run["K0"])[0] / n
+    axes[0].semilogy(np.arange(run["pl_ratio"].size), 0.5 * run["pl_ratio"] / mu0, color=color, lw=1.4, label=f"m = {m}")
 m_tanh = widths[int(np.argmin(pl_tanh))]
 tanh_run = tanh_runs[m_tanh]
 axes[0].semilogy(np.arange(tanh_run["pl_ratio"].size),
-                 tanh_run["pl_ratio"] / (2 * np.linalg.eigvalsh(tanh_run["K0"])[0] / n),
+                 0.5 * tanh_run["pl_ratio"] / (np.linalg.eigvalsh(tanh_run["K0"])[0] / n),
                  color="C3", lw=1.2, label=f"tanh output, m = {m_tanh} (control)")
 axes[0].axhline(0.5, color="k", ls="--", lw=1, label="1/2: PL* with mu0 / 2")
 axes[0].set_xlabel("GD step t")
-axes[0].set_ylabel("||grad L||^2 / (mu0 L),  mu0 = 2 lambda_min(K0) / n")
+axes[0].set_ylabel("(1/2) ||grad L||^2 / (mu0 L),  mu0 = lambda_min(K0) / n")
 axes[0].set_title("(a) PL* along the GD path")
 axes[0].legend(fontsize=7)
 for run, color in ((sgd_wide, "C0"), (sgd_narrow, "C1")):
