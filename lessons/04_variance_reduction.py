@@ -138,8 +138,11 @@ def gradient_scale(A, w):
 
 max_grad_b = float(np.max(np.linalg.norm(mg.linear.residuals(Xb, w_b, y)[:, None] * Xb, axis=1)))
 max_grad = float(np.max(np.linalg.norm(per_sample_grads, axis=1)))
+w_b_ridge = np.linalg.solve(Xb.T @ Xb + 1e-6 * np.eye(pb), Xb.T @ y)
 lesson.check_below("with bias: w_b (float) equals the exact (2/3, 0, 10/3) (relative error)",
-                   mg.check.relative_error(w_b, np.array([float(v) for v in wb_exact])), 1e-14)
+                   mg.check.relative_error(w_b, np.array([float(v) for v in wb_exact])), 1e-14,
+                   controls={"ridge with lambda = 1e-6 instead of the exact fit":
+                             mg.check.relative_error(w_b_ridge, np.array([float(v) for v in wb_exact]))})
 lesson.check_below("with bias: max_i ||grad l_i(w_b)|| in units of round-off (every per-sample gradient vanishes)",
                    max_grad_b / gradient_scale(Xb, w_b), 100.0,
                    controls={"no bias (labels the model cannot interpolate), at w*": max_grad / gradient_scale(X, w_star)})
@@ -237,11 +240,16 @@ floor_steps = lesson.size(40_000, 20_000)
 seeds = np.random.default_rng(40)
 
 
-def stationary_excess(eta):
-    """The exact stationary E[L] - L* of constant-step SGD on the slide's data."""
+def stationary(eta):
+    """Constant-step SGD on the slide's data, stationary state: E[L] - L*, the correlation
+    time 1 / (1 - rho) in steps, and E||w - w*||^2 = tr(M), all exact."""
     K = second_moment_matrix(X, eta)
     M_stationary = np.linalg.solve(np.eye(p * p) - K, eta**2 * Sigma.ravel()).reshape(p, p)
-    return 0.5 * float(np.trace(H @ M_stationary)), 1.0 / (1.0 - spectral_radius(K))
+    return 0.5 * float(np.trace(H @ M_stationary)), 1.0 / (1.0 - spectral_radius(K)), float(np.trace(M_stationary))
+
+
+def stationary_excess(eta):
+    return stationary(eta)[:2]
 
 
 def windowed_mean(curves, burn_in, block):
@@ -269,17 +277,17 @@ for eta in etas:
     floor_errors.append(error)
     floor_curves.append(np.mean(curves, axis=0))
     if eta == etas[1]:
-        window = (burn_in, block)
+        mid_window = (burn_in, block)
     lesson.say(f"  eta = {eta:<6g}: measured floor E[L] - L* = {mean:.5f} +- {error:.5f} "
                f"({blocks} blocks of {block} steps); exact {exact:.5f}; eta sigma^2/4 = {eta * sigma2 / 4:.5f}")
 
 # The controls, measured exactly like the eta = 0.01 floor (same burn-in and blocks).
 decay_curves = [mg.optim.sgd_least_squares(X, y, np.zeros(p), decay_lrs, floor_steps, seed=seeds)[1] - L_star
                 for _ in range(floor_runs)]
-decay_floor, decay_error, _ = windowed_mean(decay_curves, *window)
+decay_floor, decay_error, _ = windowed_mean(decay_curves, *mid_window)
 interp_curves = [mg.optim.sgd_least_squares(Xb, y, np.zeros(pb), etas[1], floor_steps, seed=seeds)[1]
                  for _ in range(floor_runs)]  # L* = 0 with the bias
-interp_floor, _, _ = windowed_mean(interp_curves, *window)
+interp_floor, _, _ = windowed_mean(interp_curves, *mid_window)
 lesson.say(f"  same window, decaying step c/(t + t0): {decay_floor:.3g} +- {decay_error:.2g}; "
            f"with bias at eta = {etas[1]:g}: {interp_floor:.3g}")
 
@@ -303,11 +311,11 @@ lesson.check_above(f"eta = {eta_mid:g}: constant-step SGD stalls, measured floor
 # least-squares slope over three equally log-spaced steps lies in 1 -+ D / log(eta_max/eta_min).
 floor_slope = loglog_slope(etas, floors)
 log_x = np.log(etas) - np.mean(np.log(etas))
-slope_error = float(np.sqrt(np.sum((log_x / np.sum(log_x**2)) ** 2 * (np.array(floor_errors) / floors) ** 2)))
+floor_slope_error = float(np.sqrt(np.sum((log_x / np.sum(log_x**2)) ** 2 * (np.array(floor_errors) / floors) ** 2)))
 span = np.log(max(etas) / min(etas))
-low = 1 + np.log(1 - min(etas) * beta / 2) / span - 4 * slope_error
-high = 1 - np.log(1 - max(etas) * beta / 2) / span + 4 * slope_error
-lesson.say(f"  log-log slope of the measured floors against eta: {floor_slope:.4f} +- {slope_error:.4f}")
+low = 1 + np.log(1 - min(etas) * beta / 2) / span - 4 * floor_slope_error
+high = 1 - np.log(1 - max(etas) * beta / 2) / span + 4 * floor_slope_error
+lesson.say(f"  log-log slope of the measured floors against eta: {floor_slope:.4f} +- {floor_slope_error:.4f}")
 lesson.check_between("floor ~ eta: log-log slope of the measured floors (sandwich bounds, widened by 4 s.e.)",
                      floor_slope, low, high,
                      controls={"E[L] instead of E[L] - L* (L* not subtracted)":
@@ -504,6 +512,18 @@ def variance_and_loss(A, targets):
     return lambda t, w: (gradient_variance(A, targets, w), float(np.mean((A @ w - targets) ** 2) / 2))
 
 
+# The noise formula itself, held to exact arithmetic at w = 0 (where the mean gradient
+# is not zero, so forgetting to subtract it would show): grad l_i(0) = -y_i x_i.
+g0 = [[-Fraction(int(y[i])) * Fraction(int(v)) for v in X[i]] for i in range(n)]
+g0_mean = [sum(g[a] for g in g0) / n for a in range(p)]
+var0_exact = sum(sum((g[a] - g0_mean[a]) ** 2 for a in range(p)) for g in g0) / n
+second_moment0 = float(np.mean(np.sum((y[:, None] * X) ** 2, axis=1)))  # the mean not subtracted
+lesson.say(f"  exact: Var[eps(0)] = {var0_exact} = {float(var0_exact):.6f}")
+lesson.check_below("Var[eps(w)] at w = 0 (float) equals the exact value (relative error)",
+                   abs(gradient_variance(X, y, np.zeros(p)) - float(var0_exact)) / float(var0_exact), 1e-13,
+                   controls={"the mean gradient not subtracted (the second moment)":
+                             abs(second_moment0 - float(var0_exact)) / float(var0_exact)})
+
 path_steps = over_steps
 w_path, hist = mg.optim.sgd(engine_batch_loss(Xb, y), n, np.zeros(pb), eta_b, path_steps, batch_size=1,
                             replace=True, seed=45, callback=variance_and_loss(Xb, y))
@@ -560,12 +580,12 @@ lesson.check_between("with bias: the noise shrinks in proportion to the loss, lo
 # and gives E||e'||^2 <= (1 - eta*(m) alpha) ||e||^2. For m << m* = beta / lambda the step
 # grows linearly, eta*(m) ~ m / beta ("linear scaling": one batch of m is worth m steps of
 # batch 1); past m* it saturates at 1 / lambda, the gradient-descent step, and bigger
-# batches stop paying. Why a new problem: m* = beta / lambda is at most about n, and on the
-# slide's three points it is a few units (printed below), so the linear range is invisible.
-# m* is large when the samples point in many different directions with similar lengths:
+# batches stop paying. Why a new problem: on the slide's three points m* is a few units
+# (printed below), so the linear range is invisible. In general m* <= n max ||x_i||^2 /
+# mean ||x_i||^2, because lambda_max(H) >= tr(H) / n = mean ||x_i||^2 / n. So m* is large when the samples point in many different directions with similar lengths:
 # then beta = max ||x_i||^2 is about the average ||x_i||^2 while lambda_max(H) averages
 # their directions away. We take n Gaussian samples in d = 25 n dimensions (nearly
-# orthogonal) with random labels: p > n, so it interpolates.
+# orthogonal) with random labels: more weights than samples, so it interpolates.
 #
 # Three checks. (i) The exact rho(m) at eta*(m) (mini-batch map K) is below the bound for
 # every m. (ii) The exact gain per iteration, (1 - rho(m)) / (1 - rho(1)), follows the
@@ -666,8 +686,9 @@ lesson.check_below(f"mini-batch SGD at m = {sgd_batches}: max |measured - exact 
 # ## 8. The slide's example in the w-plane
 # (a) No bias: the three lines x_i . w = y_i do not meet; w* is the least-squares point
 # between them. Constant-step SGD does not settle: its iterates (the end points of many
-# runs) form a cloud around w* whose size shrinks like sqrt(eta), and a decaying step
-# walks into w*. (b) With the bias, the three planes x_i . w + b = y_i meet in one point;
+# runs) form a cloud around w*, whose mean squared distance to w* is the exact stationary
+# tr(M) of section 3 (about proportional to eta, so the cloud's width goes like sqrt(eta)),
+# and a decaying step walks into w*. (b) With the bias, the three planes x_i . w + b = y_i meet in one point;
 # shown is the slice b = b*, where the three lines cross at (2/3, 0), and one SGD path at
 # the constant step 1/beta (projected on (w1, w2)) converging into that point. (c) Along
 # the two SGD paths of section 6: the gradient noise Var[eps(w_t)] stays at sigma^2
@@ -681,10 +702,23 @@ for eta in cloud_etas:
     burn = int(20 * stationary_excess(eta)[1])
     clouds.append(np.array([mg.optim.sgd_least_squares(X, y, np.zeros(p), eta, burn, seed=stream)[0]
                             for _ in range(cloud_runs)]))
+burn = int(20 * stationary_excess(cloud_etas[1])[1])
+decay_cloud = np.array([mg.optim.sgd_least_squares(X, y, np.zeros(p), decay_lrs[:burn], burn, seed=stream)[0]
+                        for _ in range(cloud_runs)])  # the control: a decaying step, as many steps
 cloud_spread = [float(np.sqrt(np.mean(np.sum((c - w_star) ** 2, axis=1)))) for c in clouds]
 lesson.say(f"  clouds: rms distance to w* at eta = {cloud_etas[0]:g}: {cloud_spread[0]:.4f}, at eta = {cloud_etas[1]:g}: "
            f"{cloud_spread[1]:.4f} (ratio {cloud_spread[0] / cloud_spread[1]:.3f}; sqrt of the step ratio "
            f"{np.sqrt(cloud_etas[0] / cloud_etas[1]):.3f})")
+for eta, cloud in zip(cloud_etas, clouds):
+    squared = np.sum((cloud - w_star) ** 2, axis=1)
+    error = squared.std(ddof=1) / np.sqrt(cloud_runs)
+    exact_spread = stationary(eta)[2]
+    controls = {"exact tr(M) for the loss without the 1/2 (step 2 eta)": abs(squared.mean() - stationary(2 * eta)[2]) / error}
+    if eta == cloud_etas[1]:
+        controls["a decaying step c/(t + t0) presented as constant, as many steps"] = \
+            abs(np.mean(np.sum((decay_cloud - w_star) ** 2, axis=1)) - exact_spread) / error
+    lesson.check_below(f"cloud at eta = {eta:g}: |mean ||w - w*||^2 of the end points - exact tr(M)| in standard errors",
+                       abs(squared.mean() - exact_spread) / error, 4.0, controls=controls)
 path_decay = [np.zeros(p)]
 for t in range(400):
     path_decay.append(mg.optim.sgd_least_squares(X, y, path_decay[-1], c_decay / (t + t0_decay), 1, seed=stream)[0])
