@@ -386,7 +386,25 @@ lesson.check_below("SGD runs: |measured slope - exact slope| in bootstrap standa
 lesson.check_between("SGD runs: log-log slope of E[L] - L* (rate 1/t; -1 +- exact offset + 4 s.e.)",
                      slope_mc, -1 - abs(slope_exact + 1) - 4 * slope_error, -1 + abs(slope_exact + 1) + 4 * slope_error,
                      controls={f"SGD runs with the constant step {etas[1]:g} (section 3)": slope_constant_mc})
-lesson.say(f"  E[L] - L* at T = {decay_steps}: measured {mean_excess[-1]:.3e}, exact {exact_decay[decay_steps]:.3e}")
+# The level, not only the slope: mean over the window of log(measured / exact), with a
+# bootstrap standard error. The control takes the exact curve for the loss without the
+# 1/2 (every step doubled, c -> 2 c) as the prediction.
+exact_double_c = exact_excess(lambda t: 2 * c_decay / (t + t0_decay), decay_steps)
+
+
+def log_level(runs, exact):
+    return float(np.mean(np.log(runs[:, window].mean(axis=0) / exact[checkpoints[window]])))
+
+
+level_decay = log_level(excess_runs, exact_decay)
+level_error = float(np.std([log_level(excess_runs[boot.integers(0, decay_runs, decay_runs)], exact_decay)
+                            for _ in range(200)], ddof=1))
+lesson.say(f"  E[L] - L* at T = {decay_steps}: measured {mean_excess[-1]:.3e}, exact {exact_decay[decay_steps]:.3e}; "
+           f"window mean of log(measured/exact) = {level_decay:.4f} +- {level_error:.4f}")
+lesson.check_below("SGD runs: |window mean of log(measured E[L] - L* / exact)| in bootstrap s.e.",
+                   abs(level_decay) / level_error, 4.0,
+                   controls={"the exact curve for the loss without the 1/2 (c doubled) as the prediction":
+                             abs(log_level(excess_runs, exact_double_c)) / level_error})
 
 
 # %% [markdown]
