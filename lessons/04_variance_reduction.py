@@ -820,7 +820,7 @@ for eta, curve, exact in zip(etas, floor_curves, floor_exact):
     line = ax.loglog(np.sqrt(edges[:-1] * edges[1:]), binned, "o-", ms=3,
                      label=f"eta = {eta:g}: {floor_runs} runs, windowed")[0]
     ax.axhline(exact, color=line.get_color(), ls="--", lw=1)
-ax.plot([], [], "k--", lw=1, label="exact stationary value")
+ax.plot([], [], "--", color="gray", lw=1, label="dashed, same colour: exact stationary value")
 ax.set_xlabel("step t")
 ax.set_ylabel("E[L(w_t)] - L*")
 ax.set_title("(a) no bias, constant step: a floor ~ eta sigma^2 / 4")
@@ -879,18 +879,18 @@ ax.axvline(m_star, color="C3", ls="--", lw=1, label=f"m* = beta / lambda = {m_st
 ax.set_xlabel("mini-batch size m")
 ax.set_ylabel("step size")
 ax.set_title("(a) the step grows with m, then saturates")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
 
 ax = axes[1]
 ax.loglog(batch_sizes, gain, "o-", color="C0", label="exact, at eta*(m)")
 ax.loglog(batch_sizes, shape, "--", color="k", lw=1, label="m / (1 + (m - 1)/m*)")
 positive = gain_linear > 0
-ax.loglog(batch_sizes[positive], gain_linear[positive], "s:", color="C1", label="exact, at m / beta (none past it: diverges)")
+ax.loglog(batch_sizes[positive], gain_linear[positive], "s:", color="C1", label="exact, at m / beta (absent where rho >= 1: no convergence)")
 ax.axvline(m_star, color="C3", ls="--", lw=1, label="m*")
 ax.set_xlabel("mini-batch size m")
 ax.set_ylabel("gain per iteration, (1 - rho(m)) / (1 - rho(1))")
 ax.set_title("(b) linear scaling up to m*, then saturation")
-ax.legend(fontsize=8, loc="upper left")
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
 
 ax = axes[2]
 for j, (b, marks, measured_curve, exact) in enumerate(batch_curves):
