@@ -22,8 +22,10 @@ Sources:
 
 Convention (used throughout): l_i(w) = (1/2)(x_i . w - y_i)^2 and
 L(w) = (1/n) sum_i l_i(w), so the Hessian is H = (1/n) sum_i x_i x_i^T and each l_i is
-beta_i = ||x_i||^2 smooth. (Writing the loss without the 1/2 doubles every gradient,
-i.e. doubles eta: one of the controls below is exactly that mistake.)
+beta_i = ||x_i||^2 smooth (its curvature, x_i x_i^T, is at most ||x_i||^2 in any direction).
+"Interpolate" means fit every training point exactly: L(w*) = 0. (Writing the loss without
+the 1/2 doubles every gradient, i.e. doubles eta: one of the controls below is exactly
+that mistake.)
 
 The data: the slide's three points x = (1, 2), y = 4; x = (-2, 1), y = 2; x = (1, -4),
 y = 4 with the model w . x (2 weights, 3 equations: no exact fit), and the SAME three
@@ -131,8 +133,11 @@ lesson.check_below("gradient-noise variance at w* (float) equals the exact sigma
                              abs(sigma2_no_half - float(sigma2_exact)) / float(sigma2_exact)})
 
 w_b = mg.linear.lstsq_normal(Xb, y)
-# Round-off scale: the residuals of a backward-stable solve are ~ eps ||X|| ||w||; times max ||x_i||.
+
+
 def gradient_scale(A, w):
+    """Round-off scale of a per-sample gradient at a computed fit: the residuals of a
+    backward-stable solve are ~ eps ||A|| ||w||, times max ||x_i||."""
     return np.finfo(float).eps * np.linalg.norm(A, 2) * np.linalg.norm(w) * np.max(np.linalg.norm(A, axis=1))
 
 
@@ -145,7 +150,8 @@ lesson.check_below("with bias: w_b (float) equals the exact (2/3, 0, 10/3) (rela
                              mg.check.relative_error(w_b_ridge, np.array([float(v) for v in wb_exact]))})
 lesson.check_below("with bias: max_i ||grad l_i(w_b)|| in units of round-off (every per-sample gradient vanishes)",
                    max_grad_b / gradient_scale(Xb, w_b), 100.0,
-                   controls={"no bias (labels the model cannot interpolate), at w*": max_grad / gradient_scale(X, w_star)})
+                   controls={"no bias (labels the model cannot interpolate), at w*":
+                             max_grad / gradient_scale(X, w_star)})
 
 H = X.T @ X / n  # the Hessian of L
 eig_H = np.linalg.eigvalsh(H)
@@ -305,7 +311,8 @@ eta_mid = etas[1]
 lesson.check_above(f"eta = {eta_mid:g}: constant-step SGD stalls, measured floor / (eta sigma^2 / 4)",
                    floors[1] / (eta_mid * sigma2 / 4), 0.5,
                    controls={"a decaying step c/(t + t0) presented as constant": decay_floor / (eta_mid * sigma2 / 4),
-                             "the same points with a bias (interpolated), same eta": interp_floor / (eta_mid * sigma2 / 4)})
+                             "the same points with a bias (interpolated), same eta":
+                             interp_floor / (eta_mid * sigma2 / 4)})
 # Floor ~ eta: the log-log slope of the floors against eta. The sandwich bounds each
 # log floor to [log(eta sigma^2/4), + D(eta)], D = -log(1 - eta beta / 2), so the
 # least-squares slope over three equally log-spaced steps lies in 1 -+ D / log(eta_max/eta_min).
@@ -426,7 +433,8 @@ rho_bound = 1 - eta_b * alpha_b
 eta_big = 2.5 / beta_b
 rho_big = spectral_radius(second_moment_matrix(Xb, eta_big))
 lesson.say(f"  with bias: beta = {beta_b:g}, eta = 1/beta = {eta_b:.5f}; exact contraction of E||w_t - w_b||^2 "
-           f"per step rho = {rho:.5f}; paper's bound 1 - alpha/beta = {rho_bound:.5f}; at eta = 2.5/beta rho = {rho_big:.4f}")
+           f"per step rho = {rho:.5f}; paper's bound 1 - alpha/beta = {rho_bound:.5f}; "
+           f"at eta = 2.5/beta rho = {rho_big:.4f}")
 
 over_runs = lesson.size(400, 200)
 over_steps = 300
@@ -465,8 +473,8 @@ gd_over_loss, _ = exact_curves(second_moment_matrix(Xb, eta_b, batch=np.inf))
 
 fit = np.arange(over_steps // 3, over_steps + 1)  # past the transient of the faster modes
 rho_measured = float(np.exp(np.polyfit(fit, np.log(over_losses[:, fit].mean(axis=0)), 1)[0]))
-boot_rhos = [np.exp(np.polyfit(fit, np.log(over_losses[boot.integers(0, over_runs, over_runs)][:, fit].mean(axis=0)), 1)[0])
-             for _ in range(200)]
+boot_rhos = [np.exp(np.polyfit(fit, np.log(over_losses[pick][:, fit].mean(axis=0)), 1)[0])
+             for pick in (boot.integers(0, over_runs, over_runs) for _ in range(200))]
 rho_error = float(np.std(boot_rhos, ddof=1))
 # The level of the curve late in the run, E[L(w_T')] at T' = over_steps / 2, on a log scale.
 mid = over_steps // 2
@@ -475,14 +483,16 @@ level_error = float(np.std([over_losses[boot.integers(0, over_runs, over_runs), 
                            ddof=1)) / level  # standard error of log(level)
 lesson.say(f"  measured per-step contraction of E[L(w_t)] ({over_runs} runs, t >= {fit[0]}): "
            f"{rho_measured:.5f} +- {rho_error:.5f}; exact rho = {rho:.5f}")
-lesson.say(f"  E[L(w_t)] at t = {mid}: measured {level:.4e} (log s.e. {level_error:.3f}), exact {exact_over_loss[mid]:.4e}; "
+lesson.say(f"  E[L(w_t)] at t = {mid}: measured {level:.4e} (log s.e. {level_error:.3f}), "
+           f"exact {exact_over_loss[mid]:.4e}; "
            f"wrong prediction: gradient descent's map {gd_over_loss[mid]:.4e}")
 ratio_T = over_final.mean() / np.sum(w_b**2)
 lesson.say(f"  after {over_steps} steps: E||w_T - w_b||^2 / ||w_0 - w_b||^2 = {ratio_T:.3e} "
            f"(exact {exact_over[-1] / exact_over[0]:.3e}, paper's bound {rho_bound ** over_steps:.3e})")
 lesson.check_below("with bias, constant step 1/beta: |measured contraction - exact rho| in bootstrap s.e.",
                    abs(rho_measured - rho) / rho_error, 4.0,
-                   controls={"the paper's bound 1 - alpha/beta taken as the rate": abs(rho_measured - rho_bound) / rho_error})
+                   controls={"the paper's bound 1 - alpha/beta taken as the rate":
+                             abs(rho_measured - rho_bound) / rho_error})
 lesson.check_below(f"with bias: |log measured E[L(w_t)] - log exact| at t = {mid}, in bootstrap s.e.",
                    abs(np.log(level / exact_over_loss[mid])) / level_error, 4.0,
                    controls={"gradient descent's map (no sampling noise) as the prediction":
@@ -552,7 +562,8 @@ _, epoch_losses = mg.optim.sgd_least_squares(Xb, y, np.zeros(pb), eta_b, path_st
                                              replace=False)
 lesson.check_below("compiled SGD (numba) = SGD with engine gradients, same samples (relative error of w at the end)",
                    mg.check.relative_error(w_kernel, w_path), 1e-12,
-                   controls={"compiled SGD with another seed (other samples)": mg.check.relative_error(w_other, w_path)})
+                   controls={"compiled SGD with another seed (other samples)":
+                             mg.check.relative_error(w_other, w_path)})
 lesson.check_below("numba kernel = numpy twin (max |difference of losses| / L_0)",
                    float(np.max(np.abs(kernel_losses - numpy_losses)) / numpy_losses[0]), 1e-12,
                    controls={"numpy twin drawing batches without replacement":
@@ -580,7 +591,8 @@ lesson.check_below("with bias: sup_t Var[eps(w_t)] / L(w_t) along the SGD path, 
                              np.max(variance_over[keep] / loss_over[keep]) / (2 * lam_b)})
 lesson.check_above("no bias: the noise does not die, min over the second half of Var[eps(w_t)] / Var[eps(w_0)]",
                    variance_under[second_half].min() / variance_under[0], 0.1,
-                   controls={"with bias (interpolated), eta = 1/beta": variance_over[second_half].min() / variance_over[0]})
+                   controls={"with bias (interpolated), eta = 1/beta":
+                             variance_over[second_half].min() / variance_over[0]})
 slope_var = loglog_slope(loss_over[keep], variance_over[keep])
 slope_var_under = loglog_slope(excess_under[excess_under > 0], variance_under[excess_under > 0])
 lesson.say(f"  log-log slope of Var against the (excess) loss: with bias {slope_var:.4f} over "
@@ -600,7 +612,8 @@ lesson.check_between("with bias: the noise shrinks in proportion to the loss, lo
 # batch 1); past m* it saturates at 1 / lambda, the gradient-descent step, and bigger
 # batches stop paying. Why a new problem: on the slide's three points m* is a few units
 # (printed below), so the linear range is invisible. In general m* <= n max ||x_i||^2 /
-# mean ||x_i||^2, because lambda_max(H) >= tr(H) / n = mean ||x_i||^2 / n. So m* is large when the samples point in many different directions with similar lengths:
+# mean ||x_i||^2, because lambda_max(H) >= tr(H) / n = mean ||x_i||^2 / n. So m* is large
+# when the samples point in many different directions with similar lengths:
 # then beta = max ||x_i||^2 is about the average ||x_i||^2 while lambda_max(H) averages
 # their directions away. We take n Gaussian samples in d = 25 n dimensions (nearly
 # orthogonal) with random labels: more weights than samples, so it interpolates.
@@ -643,18 +656,22 @@ for b, eta, r_b, bd in zip(batch_sizes, eta_batch, rho_batch, bound_batch):
                f"exact rho {r_b:.5f}, bound {bd:.5f}")
 lesson.check_below("for every batch size m: exact rho at eta*(m) minus the paper's bound 1 - eta*(m) alpha (max)",
                    float(np.max(rho_batch - bound_batch)), 0.0,
-                   controls={"the batch-1 map at eta*(m) (batch size ignored)": float(np.max(rho_ignored - bound_batch))})
+                   controls={"the batch-1 map at eta*(m) (batch size ignored)":
+                             float(np.max(rho_ignored - bound_batch))})
 gain = (1 - rho_batch) / (1 - rho_batch[0])
 shape = batch_sizes / (1 + (batch_sizes - 1) / m_star)
 deviation = float(np.max(np.abs(gain / shape - 1)))
 gain_dropped = (1 - rho_dropped) / (1 - rho_dropped[0])
 gain_linear = (1 - rho_linear) / (1 - rho_linear[0])
 lesson.say("  exact gain per iteration over m = 1: " + ", ".join(f"m={b}: {g:.2f}" for b, g in zip(batch_sizes, gain)))
-lesson.say("  the bound's shape m / (1 + (m-1)/m*):  " + ", ".join(f"m={b}: {s:.2f}" for b, s in zip(batch_sizes, shape)))
+lesson.say("  the bound's shape m / (1 + (m-1)/m*):  "
+           + ", ".join(f"m={b}: {s:.2f}" for b, s in zip(batch_sizes, shape)))
 lesson.check_below("exact gain per iteration (1 - rho(m))/(1 - rho(1)) vs m/(1 + (m-1)/m*): max relative deviation",
                    deviation, 0.1,
-                   controls={"the map without the (1 - 1/m) H M H term": float(np.max(np.abs(gain_dropped / shape - 1))),
-                             "the linear-scaling step m/beta for every m": float(np.max(np.abs(gain_linear / shape - 1)))})
+                   controls={"the map without the (1 - 1/m) H M H term":
+                             float(np.max(np.abs(gain_dropped / shape - 1))),
+                             "the linear-scaling step m/beta for every m":
+                             float(np.max(np.abs(gain_linear / shape - 1)))})
 
 # (iii) Real mini-batch SGD at several batch sizes, each run long enough to shrink
 # E||e||^2 by about e^-5, against the exact recursion M_{t+1} = K M_t: the gap is the mean,
@@ -701,7 +718,8 @@ for b in sgd_batches:
     lesson.say(f"    m = {b:>3}, {steps} steps at eta*(m): E||w_T - w*||^2 measured {distances[:, -1].mean():.4e}, "
                f"exact {exact[-1]:.4e} (wrong: batch ignored {wrong_ignored[-1]:.3e}, H M H term dropped "
                f"{wrong_dropped[-1]:.3e}); mean log(measured/exact) over the run {gap:+.4f} +- {error:.4f}")
-lesson.check_below(f"mini-batch SGD at m = {sgd_batches}: max over m of |mean log(measured/exact E||w_t - w*||^2)| in s.e.",
+lesson.check_below(f"mini-batch SGD at m = {sgd_batches}: max over m of "
+                   "|mean log(measured/exact E||w_t - w*||^2)| in s.e.",
                    max(z_scores), 4.0,
                    controls={"the batch-1 map as the prediction (batch size ignored)": max(z_ignored),
                              "the map without the (1 - 1/m) H M H term": max(z_dropped)})
@@ -731,18 +749,21 @@ burn = int(20 * stationary_excess(cloud_etas[1])[1])
 decay_cloud = np.array([mg.optim.sgd_least_squares(X, y, np.zeros(p), decay_lrs[:burn], burn, seed=stream)[0]
                         for _ in range(cloud_runs)])  # the control: a decaying step, as many steps
 cloud_spread = [float(np.sqrt(np.mean(np.sum((c - w_star) ** 2, axis=1)))) for c in clouds]
-lesson.say(f"  clouds: rms distance to w* at eta = {cloud_etas[0]:g}: {cloud_spread[0]:.4f}, at eta = {cloud_etas[1]:g}: "
+lesson.say(f"  clouds: rms distance to w* at eta = {cloud_etas[0]:g}: {cloud_spread[0]:.4f}, "
+           f"at eta = {cloud_etas[1]:g}: "
            f"{cloud_spread[1]:.4f} (ratio {cloud_spread[0] / cloud_spread[1]:.3f}; sqrt of the step ratio "
            f"{np.sqrt(cloud_etas[0] / cloud_etas[1]):.3f})")
 for eta, cloud in zip(cloud_etas, clouds):
     squared = np.sum((cloud - w_star) ** 2, axis=1)
     error = squared.std(ddof=1) / np.sqrt(cloud_runs)
     exact_spread = stationary(eta)[2]
-    controls = {"exact tr(M) for the loss without the 1/2 (step 2 eta)": abs(squared.mean() - stationary(2 * eta)[2]) / error}
+    controls = {"exact tr(M) for the loss without the 1/2 (step 2 eta)":
+                abs(squared.mean() - stationary(2 * eta)[2]) / error}
     if eta == cloud_etas[1]:
         controls["a decaying step c/(t + t0) presented as constant, as many steps"] = \
             abs(np.mean(np.sum((decay_cloud - w_star) ** 2, axis=1)) - exact_spread) / error
-    lesson.check_below(f"cloud at eta = {eta:g}: |mean ||w - w*||^2 of the end points - exact tr(M)| in standard errors",
+    lesson.check_below(f"cloud at eta = {eta:g}: |mean ||w - w*||^2 of the end points - exact tr(M)| "
+                       "in standard errors",
                        abs(squared.mean() - exact_spread) / error, 4.0, controls=controls)
 path_decay = [np.zeros(p)]
 for t in range(400):
@@ -885,7 +906,8 @@ ax = axes[1]
 ax.loglog(batch_sizes, gain, "o-", color="C0", label="exact, at eta*(m)")
 ax.loglog(batch_sizes, shape, "--", color="k", lw=1, label="m / (1 + (m - 1)/m*)")
 positive = gain_linear > 0
-ax.loglog(batch_sizes[positive], gain_linear[positive], "s:", color="C1", label="exact, at m / beta (absent where rho >= 1: no convergence)")
+ax.loglog(batch_sizes[positive], gain_linear[positive], "s:", color="C1",
+          label="exact, at m / beta (absent where rho >= 1: no convergence)")
 ax.axvline(m_star, color="C3", ls="--", lw=1, label="m*")
 ax.set_xlabel("mini-batch size m")
 ax.set_ylabel("gain per iteration, (1 - rho(m)) / (1 - rho(1))")
