@@ -336,8 +336,9 @@ def sgd_least_squares(A, y, w0, lr, steps, *, batch_size=1, replace=True, seed, 
 
     Step t: w <- w - lr_t (1/b) sum_{i in B_t} (a_i . w - y_i) a_i, with the batches B_t
     from ``minibatch_indices(n, batch_size, steps, replace=replace, seed=seed)``.
-    A: (n, p), y: (n,), w0: (p,); lr a float or a schedule. backend "numba" runs the
-    compiled kernel, "numpy" its plain twin (both in minigrad.kernels).
+    A: (n, p), y: (n,), w0: (p,); lr a float, a schedule, or a 1-D array of the `steps`
+    step sizes lr_0..lr_{steps-1} (a long schedule then costs no Python call per step).
+    backend "numba" runs the compiled kernel, "numpy" its plain twin (both in minigrad.kernels).
 
     Returns (w (p,), losses (steps + 1,)), losses[t] = L before step t, losses[steps] at
     the end. Raises DivergenceError, naming the first bad step and its lr, if a loss is
@@ -352,15 +353,23 @@ def sgd_least_squares(A, y, w0, lr, steps, *, batch_size=1, replace=True, seed, 
     if w0.shape != (p,):
         raise ValueError(f"{name}: w0 must have shape ({p},) (one weight per column of A, shape {A.shape}), "
                          f"but has shape {w0.shape}")
-    schedule = _as_schedule(lr, name)
     steps = whole_number(steps, f"{name}: steps", 0)
     diverge_factor = positive_number(diverge_factor, f"{name}: diverge_factor")
     if backend not in BACKENDS:
         raise ValueError(f"{name}: backend must be one of {BACKENDS}, but got {backend!r}")
-    if callable(lr):
+    if isinstance(lr, np.ndarray):  # the step sizes, one per step
+        lrs = np.array(lr, dtype=np.float64)
+        if lrs.shape != (steps,):
+            raise ValueError(f"{name}: an array lr must hold one step size per step, shape ({steps},), "
+                             f"but has shape {lrs.shape}")
+        bad = np.flatnonzero(~(np.isfinite(lrs) & (lrs > 0)))
+        if bad.size:
+            raise ValueError(f"{name}: lr[{bad[0]}] = {float(lrs[bad[0]])}; every step size must be finite and > 0")
+    elif callable(lr):
+        schedule = _as_schedule(lr, name)
         lrs = np.array([_learning_rate(schedule, t, name) for t in range(steps)], dtype=np.float64)
-    else:  # a constant: checked once by _as_schedule, no need to call it per step
-        lrs = np.full(steps, float(lr))
+    else:  # a constant: checked once, no need to call a schedule per step
+        lrs = np.full(steps, positive_number(lr, f"{name}: lr"))
     batches = minibatch_indices(n, batch_size, steps, replace=replace, seed=seed)
     from . import kernels  # lazily, here: importing minigrad must not import numba
 

@@ -435,3 +435,29 @@ def test_sgd_least_squares_rejects_bad_input(args, kwargs, error, match):
     kwargs = {"seed": 0} | kwargs
     with pytest.raises(error, match=match):
         optim.sgd_least_squares(*args, 0.1, 5, **kwargs)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_sgd_least_squares_takes_an_array_of_step_sizes_like_the_schedule_it_lists(backend):
+    A, y = gaussian(7, 9, 3), gaussian(8, 9)
+    schedule = optim.inverse_time(0.4, 3.0)
+    lrs = np.array([schedule(t) for t in range(25)])
+    w_array, losses_array = optim.sgd_least_squares(A, y, np.zeros(3), lrs, 25, batch_size=2, seed=3, backend=backend)
+    w_schedule, losses_schedule = optim.sgd_least_squares(A, y, np.zeros(3), schedule, 25, batch_size=2, seed=3,
+                                                          backend=backend)
+    np.testing.assert_array_equal(w_array, w_schedule)
+    np.testing.assert_array_equal(losses_array, losses_schedule)
+
+
+@pytest.mark.parametrize(
+    "lrs, match",
+    [
+        (np.full(4, 0.1), r"an array lr must hold one step size per step, shape \(5,\), but has shape \(4,\)"),
+        (np.full((5, 1), 0.1), r"shape \(5,\), but has shape \(5, 1\)"),
+        (np.array([0.1, 0.1, -0.1, 0.1, 0.1]), r"lr\[2\] = -0.1; every step size must be finite and > 0"),
+        (np.array([0.1, np.nan, 0.1, 0.1, 0.1]), r"lr\[1\] = nan"),
+    ],
+)
+def test_sgd_least_squares_rejects_a_bad_array_of_step_sizes(lrs, match):
+    with pytest.raises(ValueError, match=match):
+        optim.sgd_least_squares(np.ones((4, 2)), np.ones(4), np.zeros(2), lrs, 5, seed=0)
