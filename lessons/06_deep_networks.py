@@ -97,6 +97,14 @@ def init(depth, m, s):
     return mg.nn.DeepNet(1, [m] * depth).init(np.random.default_rng((depth, m, s)))
 
 
+def sigma_derivatives(act, h):
+    """(sigma'(h), sigma''(h)) written out by hand for tanh and relu."""
+    if act == "tanh":
+        t = np.tanh(h)
+        return 1 - t**2, -2 * t * (1 - t**2)
+    return (h > 0).astype(float), np.zeros_like(h)
+
+
 def forward(net, theta, scaled=True):
     """Pre-activations [h^1, ..., h^L] and activations [alpha^0, ..., alpha^L] at x0, by hand.
 
@@ -224,9 +232,16 @@ lesson.check_below(f"(i) variance of the pre-activations = width-free recursion 
 # against HVP, on a small net (rounding only: 1e-10). Control: the identity without the
 # cross terms (a dropped term).
 #
-# Each sub-model's Hessian is NOT small: it contains the rank-one term
-# sigma''(h_i) grad h_i grad h_i^T, of size O(1). What makes H_f small is the 1/sqrt(m)
-# in front of a sum whose terms mostly cancel or miss each other, reason (iii).
+# Each sub-model's Hessian is NOT small: H_{alpha_i} = sigma''(h_i) grad h_i grad h_i^T +
+# sigma'(h_i) H_{h_i}, and the rank-one first term has norm r_i = |sigma''(h_i)| ||grad h_i||^2,
+# where ||grad h_i||^2 = q (from the row W^2_i) + (1/m) sum_k (W^2_ik sigma'(h^1_k) x)^2 (from
+# W^1) is O(1). Below, for 2 hidden layers at every width, the mean of r_i over the m neurons
+# (and over the initializations of section 3) must stay level (slope 0 within 0.1). Control:
+# the same in the standard parametrization (section 3), where the gradient along the row
+# W^2_i is sqrt(m) times longer, so r_i grows like m. We also print the triangle-inequality
+# bound (1/sqrt(m)) sum_i |v_i| r_i: the size of the sum if all m rank-one terms pointed the
+# same way. It grows like sqrt(m); section 5 finds ||H_f|| falling instead: the terms point
+# in nearly orthogonal directions, reason (iii).
 
 # %%
 m_sub = 12
@@ -249,6 +264,37 @@ exact = sub_net.output_hvp(theta, x0, u, backend=BACKEND)
 lesson.check_below("(ii) H_f u = (1/sqrt m) sum_i [v_i H_{alpha_i} u + cross terms] (relative error, m = 12)",
                    relative((curvature + cross) / np.sqrt(m_sub), exact), 1e-10,
                    controls={"cross terms d^2 f / dv_i dW dropped": relative(curvature / np.sqrt(m_sub), exact)})
+
+
+def submodel_sizes(m, theta, row_scale=1.0):
+    """r_i = |sigma''(h_i)| ||grad h_i||^2 for the m neurons of layer 2 (2 hidden layers, x0 = 1).
+
+    row_scale = sqrt(m) gives the standard parametrization, where d h_i / d W^2_i is sqrt(m) longer.
+    """
+    W1, W2, v = mg.nn.DeepNet(1, [m, m]).unflatten(theta)
+    h1 = W1 @ x0
+    a1, s1_first = np.tanh(h1), sigma_derivatives("tanh", h1)[0]
+    s2 = sigma_derivatives("tanh", W2 @ a1 / math.sqrt(m))[1]
+    grad_sq = row_scale**2 * (a1 @ a1) / m + (W2**2 @ (s1_first * x0[0]) ** 2) / m
+    return np.abs(s2) * grad_sq, v
+
+
+sizes = {"right": [], "SP": [], "triangle": []}
+for m in widths:  # averaged over the initializations of section 3 (m_max / m of them)
+    right, sp, triangle = [], [], []
+    for s in range(n_seeds(m)):
+        r, v = submodel_sizes(m, init(2, m, s))
+        right.append(r.mean())
+        sp.append(submodel_sizes(m, init(2, m, s), row_scale=math.sqrt(m))[0].mean())
+        triangle.append(np.abs(v) @ r / math.sqrt(m))
+    for key, values in (("right", right), ("SP", sp), ("triangle", triangle)):
+        sizes[key].append(float(np.mean(values)))
+lesson.say("  m:                                    " + "  ".join(f"{m:7d}" for m in widths))
+lesson.say("  mean_i r_i (sub-model curvature):     " + "  ".join(f"{x:7.3f}" for x in sizes["right"]))
+lesson.say("  (1/sqrt m) sum_i |v_i| r_i (aligned): " + "  ".join(f"{x:7.3f}" for x in sizes["triangle"]))
+lesson.check_between("(ii) the sub-models are not flat: slope of mean_i |sigma''(h_i)| ||grad h_i||^2 vs log m",
+                     loglog_slope(widths, sizes["right"]), -0.1, 0.1,
+                     controls={"standard parametrization": loglog_slope(widths, sizes["SP"])})
 
 # %% [markdown]
 # ### (iii) Independence after a rotation
@@ -340,14 +386,6 @@ lesson.say(f"  rotation check: max |first column of W^3 Q^T - z| = "
 # neurons: the block norm is exactly sqrt(q) / sqrt(m), slope exactly -1/2.
 
 # %%
-def sigma_derivatives(act, h):
-    """(sigma'(h), sigma''(h)) written out by hand for tanh and relu."""
-    if act == "tanh":
-        t = np.tanh(h)
-        return 1 - t**2, -2 * t * (1 - t**2)
-    return (h > 0).astype(float), np.zeros_like(h)
-
-
 def last_block(net, theta, with_second=True):
     """(max_i beta_i, q): the closed form of the last-layer block (with_second=False drops sigma'')."""
     hs, alphas = forward(net, theta)
