@@ -28,6 +28,9 @@ def test_lesson_claims_hold_and_controls_fail_in_quick_mode(number, tmp_path):
     assert record.verdicts, f"lesson {number} recorded no verdicts"
     assert not failed, f"lesson {number} failed claims: {failed}"
     assert not passing_controls, f"lesson {number}: controls that pass (the check cannot fail): {passing_controls}"
+    if number >= 1:  # lesson 0 is the tour of the engine; every lesson on a claim of the lecture has controls
+        controls = sum(len(v.controls) for v in record.verdicts)
+        assert controls >= 2, f"lesson {number} has {controls} controls; every lesson needs at least two"
     assert record.figures, f"lesson {number} saved no figure"
     for path in record.figures:
         assert path.exists() and path.stat().st_size > 1000
