@@ -20,6 +20,14 @@ import numpy as np
 
 from .tensor import Tensor, as_tensor, make_node
 
+# The public ops: each has an entry in the op zoo (tests/zoo.py), and a test fails if one has none.
+__all__ = [
+    "add", "sub", "neg", "mul", "div", "pow",
+    "exp", "log", "tanh", "tanh_slope", "sigmoid", "sigmoid_slope", "softplus", "relu", "sin", "cos",
+    "matmul", "outer",
+    "broadcast_to", "sum", "mean", "reshape", "transpose", "getitem", "scatter_add", "concatenate",
+]
+
 
 def _broadcast_shape(op: str, a: Tensor, b: Tensor) -> tuple[int, ...]:
     """Check that two shapes broadcast (numpy rules); name both shapes if not."""

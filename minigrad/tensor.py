@@ -336,25 +336,42 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _unbroadcast(g: Tensor, shape: tuple[int, ...], rule: str) -> Tensor:
+def _unbroadcast(g: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``.
 
     The one place where broadcasting is undone. Written with Tensor ops so that it
-    is itself differentiable.
+    is itself differentiable. A cotangent that cannot be summed to ``shape`` is a
+    bug in the rule of ``op``: it raises a ValueError naming that op (not an
+    ``assert``, which ``python -O`` would remove).
     """
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
     if extra < 0:
-        raise AssertionError(f"rule {rule!r} returned a cotangent of shape {g.shape} for an input of shape {shape}")
+        raise ValueError(_wrong_cotangent(op, g.shape, shape))
     if extra:
         g = ops.sum(g, axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if stretched:
         g = ops.sum(g, axis=stretched, keepdims=True)
     if g.shape != shape:
-        raise AssertionError(f"rule {rule!r} returned a cotangent of shape {g.shape} for an input of shape {shape}")
+        raise ValueError(_wrong_cotangent(op, g.shape, shape))
     return g
+
+
+def _check_broadcast_cotangent(given: tuple, expected: tuple, node: Tensor) -> None:
+    """A cotangent not of its input's shape must be of a shape that broadcasts to the output's."""
+    try:
+        fits = np.broadcast_shapes(given, node.shape) == node.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(_wrong_cotangent(node.op, given, expected))
+
+
+def _wrong_cotangent(op: str, given: tuple, expected: tuple) -> str:
+    return (f"the vjp rule of op {op!r} returned a cotangent of shape {given} for an input of shape "
+            f"{expected}: a rule must return, per input, that input's shape or one that broadcasts to the output's")
 
 
 def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
@@ -395,10 +412,19 @@ def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
             if node._vjp is None:
                 continue
             parent_grads = node._vjp(g, node)
+            if not isinstance(parent_grads, (tuple, list)) or len(parent_grads) != len(node._parents):
+                count = len(parent_grads) if isinstance(parent_grads, (tuple, list)) else "not a tuple"
+                raise ValueError(
+                    f"the vjp rule of op {node.op!r} must return a tuple with one cotangent per input "
+                    f"({len(node._parents)}), got {count}"
+                )
             for parent, pg in zip(node._parents, parent_grads):
                 if pg is None or not parent.requires_grad:
                     continue
-                pg = _unbroadcast(as_tensor(pg), parent.shape, node.op)
+                pg = as_tensor(pg)
+                if pg.shape != parent.shape:
+                    _check_broadcast_cotangent(pg.shape, parent.shape, node)
+                    pg = _unbroadcast(pg, parent.shape, node.op)
                 previous = cotangents.get(id(parent))
                 cotangents[id(parent)] = pg if previous is None else previous + pg
             if not (retain_graph or create_graph):

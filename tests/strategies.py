@@ -92,6 +92,13 @@ def away_from_zero(shape, margin: float = 0.1, bound: float = BOUND):
     return hnp.arrays(np.float64, shape, elements=element)
 
 
+def large(shape, low: float = 100.0, high: float = 3000.0):
+    """Arrays with low <= |entry| <= high: where exp overflows and naive formulas for
+    softplus, sigmoid or logsumexp give inf or NaN; stable ops must stay finite and right."""
+    magnitude = floats(low, high)
+    return hnp.arrays(np.float64, shape, elements=st.one_of(magnitude, magnitude.map(lambda m: -m)))
+
+
 def denominators(shape):
     """Arrays with 0.5 <= |entry| <= 3: 1/b and its derivatives stay moderate."""
     return away_from_zero(shape, margin=0.5)

@@ -199,3 +199,28 @@ def test_backward_of_a_tensor_that_does_not_require_grad():
     constant = mg.Tensor(np.array([1.0, 2.0])).sum()
     with pytest.raises(RuntimeError, match="does not require grad"):
         constant.backward()
+
+
+# ---------------------------------------------------------------------------
+# A rule that breaks the engine's contract is named, with a real exception (not assert).
+# ---------------------------------------------------------------------------
+def op_with_rule(rule, name="student_op"):
+    from minigrad.tensor import as_tensor, make_node
+
+    def op(a):
+        a = as_tensor(a)
+        return make_node(a.data * 2.0, (a,), rule, name)
+    return op
+
+
+@pytest.mark.parametrize("rule, message", [
+    (lambda g, out: (mg.Tensor(np.ones(5)),), r"vjp rule of op 'student_op' returned a cotangent of shape \(5,\) "
+                                                r"for an input of shape \(3,\)"),
+    (lambda g, out: (mg.Tensor(np.ones((2, 3))),), r"shape \(2, 3\) for an input of shape \(3,\)"),
+    (lambda g, out: (g, g), r"vjp rule of op 'student_op' must return a tuple with one cotangent per input \(1\), got 2"),
+    (lambda g, out: g, r"must return a tuple .* got not a tuple"),
+])
+def test_a_rule_that_breaks_the_contract_raises_a_value_error_naming_the_op(rule, message):
+    x = mg.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=message):
+        op_with_rule(rule)(x).sum().backward()
