@@ -272,6 +272,27 @@ class Tensor:
     def sigmoid(self):
         return ops.sigmoid(self)
 
+    def __abs__(self):
+        return ops.abs(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return ops.min(self, axis=axis, keepdims=keepdims)
+
+    def clip(self, lo=None, hi=None):
+        return ops.clip(self, lo, hi)
+
+    def logsumexp(self, axis=None, keepdims: bool = False):
+        return ops.logsumexp(self, axis=axis, keepdims=keepdims)
+
     # A Tensor is mutable and compared by identity (the graph keys on id()).
     __hash__ = object.__hash__
 

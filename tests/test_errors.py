@@ -224,3 +224,26 @@ def test_a_rule_that_breaks_the_contract_raises_a_value_error_naming_the_op(rule
     x = mg.Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError, match=message):
         op_with_rule(rule)(x).sum().backward()
+
+
+def test_the_new_ops_refuse_bad_input_clearly():
+    with pytest.raises(ValueError, match=r"max: cannot take the maximum over an empty axis \(shape \(0, 2\), axis 0\)"):
+        mg.max(T(np.ones((0, 2))), axis=0)
+    with pytest.raises(ValueError, match=r"min: axis 2 is out of range"):
+        T(np.ones((2, 3))).min(axis=2)
+    with pytest.raises(ValueError, match="logsumexp: cannot reduce over an empty axis"):
+        mg.logsumexp(T(np.ones((0, 2))), axis=0)
+    with pytest.raises(ValueError, match=r"stack: all tensors must have one shape, got shapes \[\(2,\), \(3,\)\]"):
+        mg.stack([T(np.ones(2)), T(np.ones(3))])
+    with pytest.raises(ValueError, match="stack: expected at least one tensor"):
+        mg.stack([])
+    with pytest.raises(ValueError, match="stack: axis 3 is out of range for the 2-dimensional result"):
+        mg.stack([T(np.ones(2))], axis=3)
+    with pytest.raises(TypeError, match="clip: lo must be a constant .* use mg.maximum"):
+        mg.clip(T(np.ones(2)), T(0.0), 1.0)
+    with pytest.raises(ValueError, match="clip: give lo, hi or both"):
+        T(np.ones(2)).clip()
+    with pytest.raises(ValueError, match=r"where: shapes \(2,\) \(condition\), \(3,\) and \(\) do not broadcast"):
+        mg.where(np.array([True, False]), T(np.ones(3)), 0.0)
+    with pytest.raises(ValueError, match=r"maximum: shapes \(2,\) and \(3,\) do not broadcast"):
+        mg.maximum(T(np.ones(2)), T(np.ones(3)))

@@ -251,3 +251,65 @@ def test_transpose_accepts_negative_axes_like_numpy():
     assert np.array_equal(y.data, np.transpose(a, (-1, 0, -2)))
     (y * mg.Tensor(np.transpose(a, (2, 0, 1)))).sum().backward()
     assert np.array_equal(x.grad, a)
+
+
+# ---------------------------------------------------------------------------
+# Kinks and ties: what the derivative is where the op is not differentiable (documented
+# in each op's docstring; these tests hold the code to the docstring).
+# ---------------------------------------------------------------------------
+def grad_of(f, x0):
+    x = mg.Tensor(np.asarray(x0, dtype=np.float64), requires_grad=True)
+    f(x).backward()
+    return x.grad
+
+
+def test_max_and_min_split_the_gradient_evenly_among_ties():
+    np.testing.assert_array_equal(grad_of(lambda t: t.max(), [1.0, 3.0, 3.0, 2.0]), [0.0, 0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(grad_of(lambda t: t.min(), [1.0, 1.0, 1.0, 2.0]), [1 / 3, 1 / 3, 1 / 3, 0.0])
+    # per slice, with axis and keepdims: each row's share sums to 1
+    a = np.array([[2.0, 2.0, 0.0], [5.0, 1.0, 4.0]])
+    g = grad_of(lambda t: (t.max(axis=1, keepdims=True) * np.array([[1.0], [10.0]])).sum(), a)
+    np.testing.assert_array_equal(g, [[0.5, 0.5, 0.0], [10.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(grad_of(lambda t: t.max(axis=0).sum(), a), [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+
+
+def test_maximum_and_minimum_split_ties_evenly():
+    a, b = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True), mg.Tensor([1.0, 5.0, 0.0], requires_grad=True)
+    (mg.maximum(a, b) * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 0.0, 3.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 2.0, 0.0])
+    mg.minimum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 0.0, 1.0])
+    # maximum(x, x) = x: the two halves add back to exactly 1
+    np.testing.assert_array_equal(grad_of(lambda t: mg.maximum(t, t).sum(), [1.0, -2.0]), [1.0, 1.0])
+
+
+def test_clip_passes_the_gradient_on_the_bounds_and_abs_has_slope_zero_at_zero():
+    np.testing.assert_array_equal(grad_of(lambda t: t.clip(-1.0, 1.0).sum(), [-2.0, -1.0, 0.0, 1.0, 2.0]),
+                                  [0.0, 1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(grad_of(lambda t: abs(t).sum(), [-2.0, 0.0, 3.0]), [-1.0, 0.0, 1.0])
+
+
+def test_where_with_broadcasting_and_a_tensor_condition():
+    cond = np.array([[True], [False]])  # (2, 1) broadcast against a (3,) and b ()
+    a, b = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True), mg.Tensor(10.0, requires_grad=True)
+    out = mg.where(cond, a, b)
+    np.testing.assert_array_equal(out.data, [[1.0, 2.0, 3.0], [10.0, 10.0, 10.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0, 1.0])
+    assert b.grad == 3.0
+    np.testing.assert_array_equal(mg.where(mg.Tensor([1.0, 0.0]), a[:2], b).data, [1.0, 10.0])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, -1e3, 3e3])
+def test_logsumexp_is_exact_in_the_thousands(scale):
+    x0 = scale + np.array([0.0, 0.0, np.log(2.0)])  # exp(x0) overflows for scale 1e3
+    value = mg.logsumexp(mg.Tensor(x0))
+    np.testing.assert_allclose(value.data, scale + np.log(4.0), rtol=1e-15)
+    # x0 itself carries a rounding error of ~|scale| 1e-16 (1000 + log 2 is not exact): so does softmax
+    tol = 1e-15 * (1.0 + abs(scale))
+    np.testing.assert_allclose(mg.grad(mg.logsumexp)(x0), [0.25, 0.25, 0.5], rtol=tol)
+    v = np.array([1.0, -1.0, 2.0])
+    s = np.array([0.25, 0.25, 0.5])
+    np.testing.assert_allclose(mg.hvp(mg.logsumexp, x0, v), s * v - s * (s @ v), rtol=tol, atol=tol)

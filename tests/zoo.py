@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import scipy.special
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -214,6 +215,33 @@ def outer_hessian(inputs, w) -> np.ndarray:
     return np.block([[np.zeros((a.size, a.size)), w], [w.T, np.zeros((b.size, b.size))]])
 
 
+def logsumexp_hessian(axis):
+    """f = sum_k w_k logsumexp(x_k) over the slices x_k that ``axis`` reduces: each slice
+    contributes w_k (diag(s_k) - s_k s_k^T), s_k = softmax(x_k), on its own entries."""
+    def hessian(inputs, w):
+        (x,) = inputs
+        axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
+        kept = [i for i in range(x.ndim) if i not in axes]
+        order = kept + sorted(axes)
+        K = int(np.prod([x.shape[i] for i in kept]))
+        X = np.transpose(x, order).reshape(K, -1)
+        where = np.transpose(np.arange(x.size).reshape(x.shape), order).reshape(K, -1)
+        W = np.reshape(w, K)  # the kept axes keep their order: w's flat order is slice order
+        H = np.zeros((x.size, x.size))
+        for k in range(K):
+            e = np.exp(X[k] - X[k].max())
+            soft = e / e.sum()
+            H[np.ix_(where[k], where[k])] += W[k] * (np.diag(soft) - np.outer(soft, soft))
+        return H
+    return hessian
+
+
+def checkerboard(*shapes) -> np.ndarray:
+    """A fixed condition for where(): True on alternate entries of the broadcast shape."""
+    shape = np.broadcast_shapes(*shapes)
+    return np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0
+
+
 # ---------------------------------------------------------------------------
 # numpy references that are not one numpy call.
 # ---------------------------------------------------------------------------
@@ -247,9 +275,10 @@ def unary(name, engine, reference, second_derivative, domain=S.bounded, shape_st
               diagonal_hessian(second_derivative), covers, large)
 
 
-def binary(name, engine, reference, second_partials, second_domain=S.bounded, *, covers=""):
+def binary(name, engine, reference, second_partials, second_domain=S.bounded, *, covers="",
+           first_domain=S.bounded):
     """An elementwise binary op over broadcast-compatible shapes."""
-    return Op(name, 2, engine, reference, S.broadcastable(S.bounded, second_domain),
+    return Op(name, 2, engine, reference, S.broadcastable(first_domain, second_domain),
               binary_elementwise_hessian(second_partials), covers)
 
 
@@ -315,6 +344,20 @@ OPS: list[Op] = [
     unary("cos", mg.cos, np.cos, lambda x: -np.cos(x)),
     unary("tanh_slope", mg.tanh_slope, lambda t: 1.0 - t**2, lambda t: np.full_like(t, -2.0)),
     unary("sigmoid_slope", mg.sigmoid_slope, lambda s: s * (1.0 - s), lambda s: np.full_like(s, -2.0)),
+    unary("abs", mg.abs, np.abs, np.zeros_like, S.away_from_zero, stable=True),
+    unary("sqrt", mg.sqrt, np.sqrt, lambda x: -0.25 * x ** -1.5, S.positive),
+    unary("clip", lambda t: mg.clip(t, -1.0, 1.5), lambda x: np.clip(x, -1.0, 1.5), np.zeros_like,
+          S.away_from([-1.0, 1.5])),
+    unary("clip_hi_only", lambda t: t.clip(hi=0.5), lambda x: np.clip(x, None, 0.5), np.zeros_like,
+          S.away_from([0.5])),
+    # maximum / minimum: a on the grid k/2, b on k/2 + 1/4 (plus jitter): never a tie
+    binary("maximum", mg.maximum, np.maximum, lambda A, B: (0.0, 0.0, 0.0),
+           lambda shape: S.off_grid(shape, 0.25), first_domain=S.off_grid),
+    binary("minimum", mg.minimum, np.minimum, lambda A, B: (0.0, 0.0, 0.0),
+           lambda shape: S.off_grid(shape, 0.25), first_domain=S.off_grid),
+    Op("where", 2, lambda a, b: mg.where(checkerboard(a.shape, b.shape), a, b),
+       lambda a, b: np.where(checkerboard(a.shape, b.shape), a, b), S.broadcastable(S.bounded, S.bounded),
+       zero_hessian),
     power(2, S.bounded),
     power(3, S.bounded),
     power(0.5, S.positive),
@@ -332,6 +375,19 @@ OPS: list[Op] = [
       for name, e, n in (("sum", mg.sum, np.sum), ("mean", mg.mean, np.mean))
       for axis, keep, shape in ((None, False, ANY_SHAPE), (None, True, ANY_SHAPE), (0, False, AT_LEAST_1D),
                                 (-1, True, AT_LEAST_1D), ((0, 2), False, CUBE), ((-1, 0), True, MATRIX))],
+    *[linear(f"{name}_axis={axis}{'_keepdims' if keep else ''}", lambda t, e=e, axis=axis, keep=keep:
+             e(t, axis=axis, keepdims=keep), lambda x, n=n, axis=axis, keep=keep: n(x, axis=axis, keepdims=keep),
+             S.one_shape(S.distinct, shape_strategy=shape))  # distinct entries: no ties, no argmax flips
+      for name, e, n in (("max", mg.max, np.max), ("min", mg.min, np.min))
+      for axis, keep, shape in ((None, False, ANY_SHAPE), (0, False, AT_LEAST_1D), (-1, True, AT_LEAST_1D),
+                                ((0, 2), False, CUBE))],
+    *[Op(f"logsumexp_axis={axis}{'_keepdims' if keep else ''}", 1,
+         lambda t, axis=axis, keep=keep: mg.logsumexp(t, axis=axis, keepdims=keep),
+         lambda x, axis=axis, keep=keep: scipy.special.logsumexp(x, axis=axis, keepdims=keep),
+         S.one_shape(S.bounded, shape_strategy=shape), logsumexp_hessian(axis),
+         large=S.one_shape(S.large, shape_strategy=shape))
+      for axis, keep, shape in ((None, False, ANY_SHAPE), (0, False, AT_LEAST_1D), (-1, True, AT_LEAST_1D),
+                                ((0, 2), False, CUBE))],
     # -- shape changes -------------------------------------------------------------------------------
     linear("reshape_flat", lambda t: mg.reshape(t, (-1,)), lambda x: x.reshape(-1), S.one_shape(S.bounded)),
     linear("reshape_reversed", lambda t: t.reshape(t.shape[::-1]), lambda x: x.reshape(x.shape[::-1]),
@@ -365,6 +421,10 @@ OPS: list[Op] = [
            lambda a, b: np.concatenate([a, b], axis=1), S.concat_operands(2, axis=1, ndim=2), arity=2),
     linear("concatenate_three", lambda a, b, c: mg.concatenate([a, b, c], axis=-1),
            lambda a, b, c: np.concatenate([a, b, c], axis=-1), S.concat_operands(3, axis=0, ndim=1), arity=3),
+    linear("stack_axis0", lambda a, b: mg.stack([a, b]), lambda a, b: np.stack([a, b]),
+           S.one_shape(S.bounded, S.bounded), arity=2),
+    linear("stack_last_axis_three", lambda a, b, c: mg.stack([a, b, c], axis=-1),
+           lambda a, b, c: np.stack([a, b, c], axis=-1), S.one_shape(S.bounded, S.bounded, S.bounded), arity=3),
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
