@@ -234,17 +234,72 @@ def test_transforms_leave_no_grad_state(name):
     assert mg.is_grad_enabled()
 
 
-@pytest.mark.parametrize("f", [lambda t: mg.Tensor(3.0), lambda t: mg.Tensor(np.array([[2.0]])).sum(),
-                               lambda t: 4.0, lambda t: (t * 0.0).sum() * 0.0 + 1.0],
-                         ids=["constant_tensor", "constant_graph", "python_float", "multiplied_by_zero"])
-def test_functions_that_do_not_depend_on_x_give_zeros(f):
+UNCONNECTED = {
+    "constant_tensor": lambda t: mg.Tensor(3.0),
+    "constant_graph": lambda t: mg.Tensor(np.array([[2.0]])).sum(),
+    "python_float": lambda t: 4.0,
+    "from_t_data": lambda t: mg.Tensor(np.tanh(t.data)).sum(),  # the classic: numpy on .data
+    "under_no_grad": lambda t: _under_no_grad(t),
+}
+
+
+def _under_no_grad(t):
+    with mg.no_grad():
+        return (t * t).sum()
+
+
+ALL_SIX = {
+    "value_and_grad": lambda f, x0, **kw: mg.grad(f, **kw)(x0),
+    "value_and_grad ": lambda f, x0, **kw: mg.value_and_grad(f, **kw)(x0)[1],
+    "hvp": lambda f, x0, **kw: mg.hvp(f, x0, np.ones_like(x0), **kw),
+    "hessian": lambda f, x0, **kw: mg.hessian(f, x0, **kw).reshape(x0.shape * 2),
+    "jacobian": lambda f, x0, **kw: mg.jacobian(f, x0, **kw).reshape(x0.shape),
+    "jvp": lambda f, x0, **kw: mg.jvp(f, x0, np.ones_like(x0), **kw)[1] * np.zeros_like(x0),
+}
+
+
+@pytest.mark.parametrize("kind", UNCONNECTED)
+@pytest.mark.parametrize("name", ALL_SIX)
+def test_a_function_not_connected_to_x_is_an_error_naming_the_cause(kind, name):
+    x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=rf"{name.strip()}: f's output does not depend on its input x.*t\.data.*"
+                                         r"allow_unused=True"):
+        ALL_SIX[name](UNCONNECTED[kind], x0)
+
+
+@pytest.mark.parametrize("kind", UNCONNECTED)
+def test_allow_unused_gives_zeros_on_purpose(kind):
+    f = UNCONNECTED[kind]
+    x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(mg.grad(f, allow_unused=True)(x0), np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.value_and_grad(f, allow_unused=True)(x0)[1], np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.hvp(f, x0, np.ones((2, 2)), allow_unused=True), np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.hessian(f, x0, allow_unused=True), np.zeros((4, 4)))
+    np.testing.assert_array_equal(mg.jacobian(f, x0, allow_unused=True), np.zeros((1, 4)))
+    np.testing.assert_array_equal(mg.jvp(f, x0, np.ones((2, 2)), allow_unused=True)[1], np.zeros(()))
+
+
+def test_connected_functions_with_a_zero_derivative_are_not_errors():
+    # (t * 0) is connected to t: its derivative is a true zero, not a broken graph.
+    f = lambda t: (t * 0.0).sum() * 0.0 + 1.0
     x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(mg.grad(f)(x0), np.zeros((2, 2)))
-    np.testing.assert_array_equal(mg.value_and_grad(f)(x0)[1], np.zeros((2, 2)))
     np.testing.assert_array_equal(mg.hvp(f, x0, np.ones((2, 2))), np.zeros((2, 2)))
-    np.testing.assert_array_equal(mg.hessian(f, x0), np.zeros((4, 4)))
-    np.testing.assert_array_equal(mg.jacobian(f, x0), np.zeros((1, 4)))
     np.testing.assert_array_equal(mg.jvp(f, x0, np.ones((2, 2)))[1], np.zeros(()))
+
+
+def test_a_function_closing_over_another_tensor_that_needs_grad_is_still_caught():
+    W = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)  # connected to W, not to x
+    with pytest.raises(ValueError, match="does not depend on its input x"):
+        mg.grad(lambda t: (W * mg.Tensor(t.data)).sum())(np.ones(2))
+    assert W.grad is None
+
+
+def test_transforms_work_even_under_no_grad():
+    with mg.no_grad():
+        np.testing.assert_array_equal(mg.grad(lambda t: (t * t).sum())(np.array([1.0, 2.0])), [2.0, 4.0])
+        np.testing.assert_array_equal(mg.hvp(lambda t: (t**3).sum(), np.array([1.0, 2.0]), np.ones(2)), [6.0, 12.0])
+        assert not mg.is_grad_enabled()
 
 
 def test_linear_functions_have_zero_hessian():
