@@ -12,8 +12,9 @@ primitives and their rules), autodiff (grad, hvp, ...), check (finite difference
 from . import check, linear, nn, ops, optim, spectral
 from .autodiff import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .ops import (
-    add, broadcast_to, concatenate, cos, div, exp, getitem, log, matmul, mean, mul, neg,
-    outer, pow, relu, reshape, sigmoid, sigmoid_slope, sin, softplus, sub, sum, tanh, tanh_slope, transpose,
+    abs, add, broadcast_to, clip, concatenate, cos, div, exp, getitem, log, logsumexp, matmul, max, maximum,
+    mean, min, minimum, mul, neg, outer, pow, relu, reshape, sigmoid, sigmoid_slope, sin, softplus, sqrt,
+    stack, sub, sum, tanh, tanh_slope, transpose, where,
 )
 from .tensor import Tensor, as_tensor, backprop, is_grad_enabled, no_grad, op_count
 

@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from .autodiff import grad, hvp
+from .ops import sin, tanh
 from .tensor import Tensor, as_float_array, as_tensor, no_grad
 
 Function = Callable[[Tensor], Tensor]
@@ -56,13 +57,28 @@ def directional_difference(phi: Callable[[float], float], h: float = DEFAULT_STE
     return (-phi(2 * h) + 8 * phi(h) - 8 * phi(-h) + phi(-2 * h)) / (12 * h)
 
 
-def relative_error(a, b, floor: float = 0.0) -> float:
-    """max over entries of |a - b| / max(|a|, |b|, floor)."""
+def relative_error(a, b, floor: float = 0.0, *, names=("a", "b"), where: str = "relative_error") -> float:
+    """max over entries of |a - b| / max(|a|, |b|, floor).
+
+    A NaN or an infinity on either side raises a ValueError naming that side
+    (``names``, e.g. ("engine", "finite difference")) and ``where``: a NaN compares
+    false inside ``max``, so it would otherwise be reported as a perfect 0.0.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    for side, name in ((a, names[0]), (b, names[1])):
+        bad = ~np.isfinite(side)
+        if np.any(bad):
+            raise ValueError(
+                f"{where}: the {name} value is not finite ({int(np.sum(bad))} NaN or inf entries, "
+                f"e.g. {side[bad].ravel()[0]}); a derivative check needs finite numbers on both sides"
+            )
     denominator = np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(denominator > 0, np.abs(a - b) / np.where(denominator > 0, denominator, 1.0), 0.0)
     return float(np.max(ratio)) if ratio.size else 0.0
+
+
+SIDES = ("engine", "finite difference")
 
 
 def numerical_grad(f: Function, x, h: float = DEFAULT_STEP) -> np.ndarray:
@@ -91,22 +107,32 @@ def _directions(shape, count: int, rng: np.random.Generator) -> list[np.ndarray]
     return directions
 
 
+def _engine_array(value, shape, name: str, what: str) -> np.ndarray:
+    """The engine's derivative as an ndarray, refused if its shape is not ``shape``."""
+    array = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name}: the engine's {what} has shape {array.shape}, but x has shape {tuple(shape)}")
+    return array
+
+
 def check_grad(f: Function, x, *, directions: int = 3, seed=0, h: float = DEFAULT_STEP) -> float:
     """Worst relative error between <grad f(x), u> and its finite difference along u.
 
     f: Tensor -> scalar Tensor; x: ndarray. ``directions`` random unit vectors u
     are drawn from ``seed`` (an int or a numpy Generator). Cost: one gradient plus
-    4 evaluations of f per direction. A correct rule gives ~1e-9 or less.
+    4 evaluations of f per direction. A correct rule gives ~1e-9 or less. A
+    gradient of the wrong shape, or a NaN/inf on either side, raises ValueError.
     """
     x = _finite_point(x, "check_grad")
     rng = np.random.default_rng(seed)
     scale = max(1.0, abs(_value(f, x, "check_grad")))
-    g = grad(f)(x)
+    g = _engine_array(grad(f)(x), x.shape, "check_grad", "gradient")
     worst = 0.0
-    for u in _directions(x.shape, directions, rng):
+    for k, u in enumerate(_directions(x.shape, directions, rng)):
         engine = float(np.sum(g * u))
         numeric = directional_difference(lambda t: _value(f, x + t * u, "check_grad"), h)
-        worst = max(worst, relative_error(engine, numeric, 1e-5 * scale))
+        worst = max(worst, relative_error(engine, numeric, 1e-5 * scale, names=SIDES,
+                                          where=f"check_grad, <grad f, u> along direction {k}"))
     return worst
 
 
@@ -125,12 +151,60 @@ def check_hvp(f: Function, x, v=None, *, directions: int = 3, seed=0, h: float =
     if v.shape != x.shape:
         raise ValueError(f"check_hvp: v must have the shape of x, {x.shape}, but has shape {v.shape}")
     grad_f = grad(f)
-    g0 = grad_f(x)
+    g0 = _engine_array(grad_f(x), x.shape, "check_hvp", "gradient")
+    if not np.all(np.isfinite(g0)):
+        raise ValueError("check_hvp: the engine gradient at x is not finite; a derivative check needs finite numbers")
     scale = max(1.0, float(np.max(np.abs(g0))) if g0.size else 1.0) * max(1.0, float(np.linalg.norm(v)))
-    hv = hvp(f, x, v)
+    hv = _engine_array(hvp(f, x, v), x.shape, "check_hvp", "Hessian-vector product")
     worst = 0.0
-    for u in _directions(x.shape, directions, rng):
+    for k, u in enumerate(_directions(x.shape, directions, rng)):
         engine = float(np.sum(u * hv))
         numeric = directional_difference(lambda t: float(np.sum(u * grad_f(x + t * v))), h)
-        worst = max(worst, relative_error(engine, numeric, 1e-5 * scale))
+        worst = max(worst, relative_error(engine, numeric, 1e-5 * scale, names=SIDES,
+                                          where=f"check_hvp, <u, H v> along direction {k}"))
     return worst
+
+
+def check_op(op: Callable[..., Tensor], *inputs, seed=0, directions: int = 3, h: float = DEFAULT_STEP) -> float:
+    """Check an op's rules *inside a composition*, where its cotangent is not a constant.
+
+    ``op`` maps Tensors to a Tensor; ``inputs`` are ndarrays in its domain (they set the
+    point and the shapes). With a random smooth inner map g (per input i, elementwise
+    ``g_i(z) = inputs_i + s_i (tanh(z) - tanh(z0_i))``, so g(z0) = inputs) and random
+    weights w and phases c of the output's shape, it checks
+
+        F(z) = sum(w * sin(op(g_1(z_1), ..., g_k(z_k)) + c))        at z = z0
+
+    to first order (``check_grad``) and second order (``check_hvp``) against finite
+    differences, and returns the worst relative error (~1e-9 for right rules).
+
+    Why not just ``check_grad(lambda t: op(t).sum(), x)``? There the op's cotangent is
+    the constant 1, so a rule that forgets to multiply by it, or that detaches it
+    (raw numpy on ``g.data``), gives exactly the right numbers. Here the cotangent
+    ``w cos(op(...) + c)`` moves with z, and such a rule gets the HVP (or even the gradient)
+    wrong. All draws (z0, s, w, c, directions) come from ``seed``.
+    """
+    if not inputs:
+        raise ValueError("check_op: give at least one input array (the point where the op is checked)")
+    arrays = [_finite_point(a, f"check_op (input {i})") for i, a in enumerate(inputs)]
+    rng = np.random.default_rng(seed)
+    z0 = [rng.standard_normal(a.shape) for a in arrays]
+    slopes = [rng.uniform(0.5, 1.5, a.shape) * rng.choice([-1.0, 1.0], a.shape) for a in arrays]
+    with no_grad():
+        out = as_tensor(op(*[Tensor(a) for a in arrays]))
+    w = rng.standard_normal(out.shape)
+    phase = rng.uniform(0.0, 2.0 * np.pi, out.shape)  # so that sin'' = -sin(y + phase) is not 0 where y = 0
+    sizes = [a.size for a in arrays]
+    starts = np.cumsum([0] + sizes)
+
+    def F(z: Tensor) -> Tensor:
+        parts = []
+        for a, z0_i, s, start, size in zip(arrays, z0, slopes, starts, sizes):
+            z_i = z[int(start):int(start) + size].reshape(a.shape)
+            parts.append((tanh(z_i) - np.tanh(z0_i)) * s + a)
+        return (sin(as_tensor(op(*parts)) + phase) * w).sum()
+
+    point = np.concatenate([z.ravel() for z in z0]) if z0 else np.zeros(0)
+    first = check_grad(F, point, directions=directions, seed=rng, h=h)
+    second = check_hvp(F, point, directions=directions, seed=rng, h=h)
+    return max(first, second)

@@ -20,6 +20,16 @@ import numpy as np
 
 from .tensor import Tensor, as_tensor, make_node
 
+# The public ops: each has an entry in the op zoo (tests/zoo.py), and a test fails if one has none.
+__all__ = [
+    "add", "sub", "neg", "mul", "div", "pow",
+    "exp", "log", "tanh", "tanh_slope", "sigmoid", "sigmoid_slope", "softplus", "relu", "sin", "cos",
+    "matmul", "outer",
+    "abs", "sqrt", "maximum", "minimum", "clip", "where",
+    "broadcast_to", "sum", "mean", "max", "min", "logsumexp",
+    "reshape", "transpose", "getitem", "scatter_add", "concatenate", "stack",
+]
+
 
 def _broadcast_shape(op: str, a: Tensor, b: Tensor) -> tuple[int, ...]:
     """Check that two shapes broadcast (numpy rules); name both shapes if not."""
@@ -222,6 +232,107 @@ def cos(a) -> Tensor:
     return make_node(np.cos(a.data), (a,), vjp, "cos")
 
 
+def abs(a) -> Tensor:  # noqa: A001 (the numpy name, on purpose)
+    """|a|. d/da = sign(a), taken as 0 at a = 0 (as numpy's sign, PyTorch and JAX)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (mul(g, Tensor(np.sign(a.data))),)  # the sign is a constant: |a| is piecewise linear
+
+    return make_node(np.abs(a.data), (a,), vjp, "abs")
+
+
+def sqrt(a) -> Tensor:
+    """sqrt(a) for a >= 0. d/da = 1 / (2 sqrt(a)) (reuses the result)."""
+    a = as_tensor(a)
+
+    def vjp(g, out):
+        return (div(mul(g, 0.5), out),)
+
+    return make_node(np.sqrt(a.data), (a,), vjp, "sqrt")
+
+
+def _choice_weights(a: np.ndarray, b: np.ndarray, a_wins: np.ndarray) -> np.ndarray:
+    """1 where a is chosen, 0 where b is, 1/2 at ties: the share of the gradient that goes to a."""
+    return np.where(a == b, 0.5, a_wins.astype(np.float64))
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise max(a, b) with broadcasting.
+
+    d/da = 1 where a > b, 0 where a < b; at a tie the gradient is split evenly
+    (1/2 to each), the convention JAX uses: the average of the two one-sided derivatives.
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    _broadcast_shape("maximum", a, b)
+    share = _choice_weights(a.data, b.data, a.data > b.data)
+
+    def vjp(g, out):
+        return mul(g, share), mul(g, 1.0 - share)
+
+    return make_node(np.maximum(a.data, b.data), (a, b), vjp, "maximum")
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise min(a, b) with broadcasting; ties split the gradient evenly, as ``maximum``."""
+    a, b = as_tensor(a), as_tensor(b)
+    _broadcast_shape("minimum", a, b)
+    share = _choice_weights(a.data, b.data, a.data < b.data)
+
+    def vjp(g, out):
+        return mul(g, share), mul(g, 1.0 - share)
+
+    return make_node(np.minimum(a.data, b.data), (a, b), vjp, "minimum")
+
+
+def clip(a, lo=None, hi=None) -> Tensor:
+    """a clipped to [lo, hi] (as numpy.clip); lo and hi are constants (numbers or arrays), or None.
+
+    d/da = 1 where lo <= a <= hi -- the bounds included, as PyTorch's clamp: a value
+    sitting exactly on a bound still passes its gradient -- and 0 outside. For bounds
+    that need gradients of their own, use ``maximum`` and ``minimum``.
+    """
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if isinstance(bound, Tensor):
+            raise TypeError(f"clip: {name} must be a constant (a number or an array), got a Tensor; "
+                            "for a bound that needs a gradient use mg.maximum / mg.minimum")
+    if lo is None and hi is None:
+        raise ValueError("clip: give lo, hi or both")
+    a = as_tensor(a)
+    inside = np.ones(a.shape, dtype=bool)
+    if lo is not None:
+        inside = inside & (a.data >= lo)
+    if hi is not None:
+        inside = inside & (a.data <= hi)
+    passes = inside.astype(np.float64)
+
+    def vjp(g, out):
+        return (mul(g, passes),)
+
+    return make_node(np.clip(a.data, lo, hi), (a,), vjp, "clip")
+
+
+def where(condition, a, b) -> Tensor:
+    """a where ``condition`` holds, else b (as numpy.where), all three broadcast together.
+
+    ``condition`` is a constant (a bool array, or a Tensor read as value != 0): it
+    gets no gradient. d/da = condition, d/db = not condition.
+    """
+    cond = (condition.data != 0) if isinstance(condition, Tensor) else np.asarray(condition, dtype=bool)
+    a, b = as_tensor(a), as_tensor(b)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: shapes {cond.shape} (condition), {a.shape} and {b.shape} "
+                         "do not broadcast together") from None
+    chosen = cond.astype(np.float64)
+
+    def vjp(g, out):
+        return mul(g, chosen), mul(g, 1.0 - chosen)
+
+    return make_node(np.where(cond, a.data, b.data), (a, b), vjp, "where")
+
+
 # ---------------------------------------------------------------------------
 # Linear algebra.
 # ---------------------------------------------------------------------------
@@ -329,6 +440,66 @@ def mean(a, axis=None, keepdims: bool = False) -> Tensor:
     return div(sum(a, axis=axes, keepdims=keepdims), float(count))
 
 
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` kept as length 1 (the keepdims=True shape)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _extremum(a, axis, keepdims: bool, which: str) -> Tensor:
+    a = as_tensor(a)
+    axes = _normalize_axes(axis, a.ndim, which)
+    if any(a.shape[i] == 0 for i in axes):
+        raise ValueError(f"{which}: cannot take the {which}imum over an empty axis (shape {a.shape}, axis {axis})")
+    reduce = np.max if which == "max" else np.min
+    kept = reduce(a.data, axis=axes, keepdims=True)
+    # The gradient goes to the entries equal to the extremum, split evenly among ties.
+    hits = (a.data == kept).astype(np.float64)
+    share = hits / np.sum(hits, axis=axes, keepdims=True)
+
+    def vjp(g, out):
+        return (mul(reshape(g, kept.shape), share),)
+
+    value = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+    return make_node(value, (a,), vjp, which)
+
+
+def max(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The largest entry over ``axis`` (int, tuple or None for all), as numpy.max.
+
+    d/da = 1 at the maximum, 0 elsewhere; when several entries tie for the maximum
+    the gradient is split evenly among them (as JAX does), so it still sums to 1.
+    """
+    return _extremum(a, axis, keepdims, "max")
+
+
+def min(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The smallest entry over ``axis``; ties split the gradient evenly, as ``max``."""
+    return _extremum(a, axis, keepdims, "min")
+
+
+def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(a))) over ``axis``, computed without overflow (inputs in the thousands are fine).
+
+    Value: m + log(sum(exp(a - m))) with m the maximum, so every exp is of a number <= 0.
+    d/da = softmax(a) = exp(a - logsumexp(a)), again an exp of numbers <= 0; written with
+    Tensor ops from the result, so the Hessian diag(s) - s s^T comes out of the graph.
+    """
+    a = as_tensor(a)
+    axes = _normalize_axes(axis, a.ndim, "logsumexp")
+    if any(a.shape[i] == 0 for i in axes):
+        raise ValueError(f"logsumexp: cannot reduce over an empty axis (shape {a.shape}, axis {axis})")
+    m = np.max(a.data, axis=axes, keepdims=True)
+    kept = m + np.log(np.sum(np.exp(a.data - m), axis=axes, keepdims=True))
+    kept_shape = kept.shape
+
+    def vjp(g, out):
+        softmax = exp(sub(a, reshape(out, kept_shape)))
+        return (mul(reshape(g, kept_shape), softmax),)
+
+    value = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+    return make_node(value, (a,), vjp, "logsumexp")
+
+
 def reshape(a, shape) -> Tensor:
     """The same entries in a new shape (as numpy.reshape, C order)."""
     a = as_tensor(a)
@@ -424,3 +595,23 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
         return tuple(pieces)
 
     return make_node(value, tuple(tensors), vjp, "concatenate")
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis (as numpy.stack). The rule takes g apart again."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected at least one tensor, got none")
+    shapes = [t.shape for t in tensors]
+    if len(set(shapes)) != 1:
+        raise ValueError(f"stack: all tensors must have one shape, got shapes {shapes}")
+    ndim = tensors[0].ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"stack: axis {axis} is out of range for the {ndim}-dimensional result")
+    ax = axis % ndim
+    value = np.stack([t.data for t in tensors], axis=ax)
+
+    def vjp(g, out):
+        return tuple(getitem(g, (slice(None),) * ax + (i,)) for i in range(len(tensors)))
+
+    return make_node(value, tuple(tensors), vjp, "stack")

@@ -112,7 +112,7 @@ class Tensor:
         op: name of the operation that made it ("" for a leaf).
     """
 
-    # Make numpy defer to our operators in ``ndarray * Tensor``.
+    # Make numpy defer to our operators in ``ndarray * Tensor`` (see __array_ufunc__).
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad: bool = False):
@@ -272,8 +272,76 @@ class Tensor:
     def sigmoid(self):
         return ops.sigmoid(self)
 
+    def __abs__(self):
+        return ops.abs(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return ops.min(self, axis=axis, keepdims=keepdims)
+
+    def clip(self, lo=None, hi=None):
+        return ops.clip(self, lo, hi)
+
+    def logsumexp(self, axis=None, keepdims: bool = False):
+        return ops.logsumexp(self, axis=axis, keepdims=keepdims)
+
+    # -- numpy functions on Tensors ---------------------------------------------------
+    # numpy cannot record what it computes in the graph, so np.tanh(t) or np.sum(t) would
+    # lose the derivative. numpy hands a call with a Tensor argument to these two hooks:
+    # arithmetic written with an ndarray on the left (``ndarray * t``) goes to the Tensor
+    # operators; everything else is refused with the minigrad spelling of the same thing.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        operator = _UFUNC_OPERATORS.get(ufunc.__name__)
+        if operator is not None and method == "__call__" and not kwargs:
+            return getattr(ops, operator)(*inputs)
+        raise TypeError(_numpy_refusal(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")))
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in (np.shape, np.ndim, np.size):  # facts about the array, no derivative involved
+            return func(*[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        raise TypeError(_numpy_refusal(f"np.{func.__name__}"))
+
     # A Tensor is mutable and compared by identity (the graph keys on id()).
     __hash__ = object.__hash__
+
+
+# ndarray (op) Tensor: numpy's ufunc name -> the ops.py function that does it on the graph.
+_UFUNC_OPERATORS = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+    "power": "pow", "matmul": "matmul", "negative": "neg",
+}
+
+# What to write instead of a numpy function (default: mg.NAME when minigrad has an op NAME).
+_MINIGRAD_SPELLING = {
+    "np.sum": "t.sum() or mg.sum(t)", "np.mean": "t.mean() or mg.mean(t)",
+    "np.max": "t.max() or mg.max(t)", "np.amax": "t.max() or mg.max(t)",
+    "np.min": "t.min() or mg.min(t)", "np.amin": "t.min() or mg.min(t)",
+    "np.absolute": "abs(t) or mg.abs(t)", "np.abs": "abs(t) or mg.abs(t)", "np.square": "t ** 2",
+    "np.clip": "t.clip(lo, hi) or mg.clip(t, lo, hi)", "np.reshape": "t.reshape(shape)",
+    "np.transpose": "t.T or mg.transpose(t, axes)", "np.dot": "a @ b or mg.matmul(a, b)",
+    "np.logaddexp": "mg.softplus(a - b) + b, or mg.logsumexp", "np.exp2": "mg.exp(t * np.log(2.0))",
+    "np.log1p": "mg.log(1 + t)", "np.expm1": "mg.exp(t) - 1", "np.tanh": "mg.tanh(t) or t.tanh()",
+    "np.exp": "mg.exp(t) or t.exp()", "np.log": "mg.log(t) or t.log()", "np.sqrt": "mg.sqrt(t) or t.sqrt()",
+}
+
+
+def _numpy_refusal(name: str) -> str:
+    plain = name.split(".")[1]
+    instead = _MINIGRAD_SPELLING.get(name) or (
+        f"mg.{plain}(...)" if plain in ops.__all__ else "a minigrad op (see mg.ops.__all__) or Tensor operators")
+    return (
+        f"{name} was applied to a minigrad Tensor: numpy cannot record it in the graph, so the "
+        f"derivative would be lost. Use {instead} instead (or apply numpy to t.data for a plain "
+        "value that needs no derivative)."
+    )
 
 
 def as_tensor(value) -> Tensor:
@@ -311,24 +379,26 @@ def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: s
 # ---------------------------------------------------------------------------
 # The backward walk.
 # ---------------------------------------------------------------------------
-def _topological_order(root: Tensor) -> list[Tensor]:
+def _topological_order(root: Tensor, stop=frozenset()) -> list[Tensor]:
     """Nodes that ``root`` depends on (and that require grad), parents before children.
 
     Iterative depth-first search with an explicit stack: no recursion, so graph
-    depth is limited by memory, not by Python's recursion limit.
+    depth is limited by memory, not by Python's recursion limit. Nodes whose id is
+    in ``stop`` are not expanded: a sweep to those inputs never walks behind them
+    (into an outer computation they came from).
     """
     order: list[Tensor] = []
     if not root.requires_grad:
         return order
     visited = {id(root)}
     # Each stack entry: (node, iterator over its parents still to visit).
-    stack = [(root, iter(root._parents))]
+    stack = [(root, iter(() if id(root) in stop else root._parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent.requires_grad and id(parent) not in visited:
                 visited.add(id(parent))
-                stack.append((parent, iter(parent._parents)))
+                stack.append((parent, iter(() if id(parent) in stop else parent._parents)))
                 break
         else:  # all parents done: the node can be placed
             stack.pop()
@@ -336,29 +406,47 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _unbroadcast(g: Tensor, shape: tuple[int, ...], rule: str) -> Tensor:
+def _unbroadcast(g: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``.
 
     The one place where broadcasting is undone. Written with Tensor ops so that it
-    is itself differentiable.
+    is itself differentiable. A cotangent that cannot be summed to ``shape`` is a
+    bug in the rule of ``op``: it raises a ValueError naming that op (not an
+    ``assert``, which ``python -O`` would remove).
     """
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
     if extra < 0:
-        raise AssertionError(f"rule {rule!r} returned a cotangent of shape {g.shape} for an input of shape {shape}")
+        raise ValueError(_wrong_cotangent(op, g.shape, shape))
     if extra:
         g = ops.sum(g, axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if stretched:
         g = ops.sum(g, axis=stretched, keepdims=True)
     if g.shape != shape:
-        raise AssertionError(f"rule {rule!r} returned a cotangent of shape {g.shape} for an input of shape {shape}")
+        raise ValueError(_wrong_cotangent(op, g.shape, shape))
     return g
 
 
+def _check_broadcast_cotangent(given: tuple, expected: tuple, node: Tensor) -> None:
+    """A cotangent not of its input's shape must be of a shape that broadcasts to the output's."""
+    try:
+        fits = np.broadcast_shapes(given, node.shape) == node.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(_wrong_cotangent(node.op, given, expected))
+
+
+def _wrong_cotangent(op: str, given: tuple, expected: tuple) -> str:
+    return (f"the vjp rule of op {op!r} returned a cotangent of shape {given} for an input of shape "
+            f"{expected}: a rule must return, per input, that input's shape or one that broadcasts to the output's")
+
+
 def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
-             retain_graph: bool = False, create_graph: bool = False) -> list[Tensor]:
+             retain_graph: bool = False, create_graph: bool = False,
+             unreached: str = "zeros") -> list:
     """Reverse-mode sweep: the vector-Jacobian product ``seed^T d(output)/d(input)`` for each input.
 
     Args:
@@ -369,11 +457,18 @@ def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
         retain_graph: keep the forward graph for another sweep. Implied by
             ``create_graph`` (the new graph refers to the old one).
         create_graph: record this sweep as a differentiable graph.
+        unreached: what to return for an input with no path to ``output`` in the
+            graph: "zeros" (a zero Tensor of its shape) or "none" (``None``, so that
+            the caller can tell "no path" from "a zero derivative", as in x ** 0).
 
     Returns:
-        One Tensor per input, of that input's shape (zeros where ``output`` does not
-        depend on it). Cost: about one to three times the forward pass.
+        One Tensor per input, of that input's shape. Only the nodes that lie on a
+        path from an input to ``output`` run their rules: a function that closes over
+        other tensors needing grad does not pay for (or free) their part of the graph.
+        Cost: about one to three times the forward pass.
     """
+    if unreached not in ("zeros", "none"):
+        raise ValueError(f"backprop: unreached must be 'zeros' or 'none', got {unreached!r}")
     if seed is None:
         if output.data.size != 1:
             raise ValueError(f"backprop: output has shape {output.shape}; a seed cotangent of that shape is needed")
@@ -381,10 +476,16 @@ def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
     seed = as_tensor(seed)
     if seed.shape != output.shape:
         raise ValueError(f"backprop: seed has shape {seed.shape}, but the output has shape {output.shape}")
-    order = _topological_order(output)
     wanted = {id(t) for t in inputs}
+    order = _topological_order(output, stop=wanted)
+    # A node matters only if it depends on an input: mark them, parents first. A freed
+    # node has forgotten its parents: it counts, so that its rule raises the clear error.
+    relevant = set()
+    for node in order:
+        if id(node) in wanted or node._vjp is _freed_vjp or any(id(p) in relevant for p in node._parents):
+            relevant.add(id(node))
     results: dict[int, Tensor] = {}
-    cotangents: dict[int, Tensor] = {id(output): seed} if output.requires_grad else {}
+    cotangents: dict[int, Tensor] = {id(output): seed} if id(output) in relevant else {}
     with _grad_mode(create_graph):
         for node in reversed(order):
             g = cotangents.pop(id(node), None)  # freed as soon as it is used
@@ -392,21 +493,34 @@ def backprop(output: Tensor, inputs: Sequence[Tensor], seed=None, *,
                 continue
             if id(node) in wanted:
                 results[id(node)] = g
+                continue  # an input: the sweep stops here (never walks behind it)
             if node._vjp is None:
                 continue
             parent_grads = node._vjp(g, node)
+            if not isinstance(parent_grads, (tuple, list)) or len(parent_grads) != len(node._parents):
+                count = len(parent_grads) if isinstance(parent_grads, (tuple, list)) else "not a tuple"
+                raise ValueError(
+                    f"the vjp rule of op {node.op!r} must return a tuple with one cotangent per input "
+                    f"({len(node._parents)}), got {count}"
+                )
             for parent, pg in zip(node._parents, parent_grads):
-                if pg is None or not parent.requires_grad:
+                if pg is None or id(parent) not in relevant:
                     continue
-                pg = _unbroadcast(as_tensor(pg), parent.shape, node.op)
+                pg = as_tensor(pg)
+                if pg.shape != parent.shape:
+                    _check_broadcast_cotangent(pg.shape, parent.shape, node)
+                    pg = _unbroadcast(pg, parent.shape, node.op)
                 previous = cotangents.get(id(parent))
                 cotangents[id(parent)] = pg if previous is None else previous + pg
             if not (retain_graph or create_graph):
                 _free(node)
+    connected = {id(node) for node in order}  # the ancestors of output
     out = []
     for t in inputs:
         g = results.get(id(t))
-        out.append(g if g is not None else Tensor(np.zeros(t.shape)))
+        if g is None and (unreached == "zeros" or id(t) in connected):
+            g = Tensor(np.zeros(t.shape))  # a path, but every rule on it said "no gradient"
+        out.append(g)
     return out
 
 

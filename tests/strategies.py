@@ -92,6 +92,40 @@ def away_from_zero(shape, margin: float = 0.1, bound: float = BOUND):
     return hnp.arrays(np.float64, shape, elements=element)
 
 
+def large(shape, low: float = 100.0, high: float = 3000.0):
+    """Arrays with low <= |entry| <= high: where exp overflows and naive formulas for
+    softplus, sigmoid or logsumexp give inf or NaN; stable ops must stay finite and right."""
+    magnitude = floats(low, high)
+    return hnp.arrays(np.float64, shape, elements=st.one_of(magnitude, magnitude.map(lambda m: -m)))
+
+
+def off_grid(shape, offset: float = 0.0, spacing: float = 0.5, jitter: float = 0.1, bound: float = BOUND):
+    """Arrays with entries k * spacing + offset + u, |u| <= jitter: maximum(a, b) draws a with
+    offset 0 and b with offset spacing / 2, so |a - b| >= spacing / 2 - 2 jitter: never a tie,
+    and no finite-difference step crosses the kink."""
+    k = st.integers(int(-bound / spacing), int(bound / spacing))
+    element = st.tuples(k, floats(-jitter, jitter)).map(lambda ku: ku[0] * spacing + offset + ku[1])
+    return hnp.arrays(np.float64, shape, elements=element)
+
+
+@st.composite
+def distinct(draw, shape, spacing: float = 0.5, jitter: float = 0.1):
+    """Arrays whose entries differ pairwise by >= spacing - 2 jitter (a shuffled grid plus jitter):
+    inputs of max and min, whose argmax must not change within a finite-difference step."""
+    size = int(np.prod(shape))
+    order = np.array(draw(st.permutations(range(size))), dtype=np.float64)
+    noise = draw(hnp.arrays(np.float64, shape, elements=floats(-jitter, jitter)))
+    return (order.reshape(shape) - size / 2.0) * spacing + noise
+
+
+def away_from(points, margin: float = 0.1, bound: float = BOUND):
+    """A domain whose entries keep ``margin`` away from each of ``points``: clip's bounds."""
+    def domain(shape):
+        element = floats(-bound, bound).filter(lambda x: all(abs(x - p) >= margin for p in points))
+        return hnp.arrays(np.float64, shape, elements=element)
+    return domain
+
+
 def denominators(shape):
     """Arrays with 0.5 <= |entry| <= 3: 1/b and its derivatives stay moderate."""
     return away_from_zero(shape, margin=0.5)

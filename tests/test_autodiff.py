@@ -234,17 +234,72 @@ def test_transforms_leave_no_grad_state(name):
     assert mg.is_grad_enabled()
 
 
-@pytest.mark.parametrize("f", [lambda t: mg.Tensor(3.0), lambda t: mg.Tensor(np.array([[2.0]])).sum(),
-                               lambda t: 4.0, lambda t: (t * 0.0).sum() * 0.0 + 1.0],
-                         ids=["constant_tensor", "constant_graph", "python_float", "multiplied_by_zero"])
-def test_functions_that_do_not_depend_on_x_give_zeros(f):
+UNCONNECTED = {
+    "constant_tensor": lambda t: mg.Tensor(3.0),
+    "constant_graph": lambda t: mg.Tensor(np.array([[2.0]])).sum(),
+    "python_float": lambda t: 4.0,
+    "from_t_data": lambda t: mg.Tensor(np.tanh(t.data)).sum(),  # the classic: numpy on .data
+    "under_no_grad": lambda t: _under_no_grad(t),
+}
+
+
+def _under_no_grad(t):
+    with mg.no_grad():
+        return (t * t).sum()
+
+
+ALL_SIX = {
+    "value_and_grad": lambda f, x0, **kw: mg.grad(f, **kw)(x0),
+    "value_and_grad ": lambda f, x0, **kw: mg.value_and_grad(f, **kw)(x0)[1],
+    "hvp": lambda f, x0, **kw: mg.hvp(f, x0, np.ones_like(x0), **kw),
+    "hessian": lambda f, x0, **kw: mg.hessian(f, x0, **kw).reshape(x0.shape * 2),
+    "jacobian": lambda f, x0, **kw: mg.jacobian(f, x0, **kw).reshape(x0.shape),
+    "jvp": lambda f, x0, **kw: mg.jvp(f, x0, np.ones_like(x0), **kw)[1] * np.zeros_like(x0),
+}
+
+
+@pytest.mark.parametrize("kind", UNCONNECTED)
+@pytest.mark.parametrize("name", ALL_SIX)
+def test_a_function_not_connected_to_x_is_an_error_naming_the_cause(kind, name):
+    x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=rf"{name.strip()}: f's output does not depend on its input x.*t\.data.*"
+                                         r"allow_unused=True"):
+        ALL_SIX[name](UNCONNECTED[kind], x0)
+
+
+@pytest.mark.parametrize("kind", UNCONNECTED)
+def test_allow_unused_gives_zeros_on_purpose(kind):
+    f = UNCONNECTED[kind]
+    x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(mg.grad(f, allow_unused=True)(x0), np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.value_and_grad(f, allow_unused=True)(x0)[1], np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.hvp(f, x0, np.ones((2, 2)), allow_unused=True), np.zeros((2, 2)))
+    np.testing.assert_array_equal(mg.hessian(f, x0, allow_unused=True), np.zeros((4, 4)))
+    np.testing.assert_array_equal(mg.jacobian(f, x0, allow_unused=True), np.zeros((1, 4)))
+    np.testing.assert_array_equal(mg.jvp(f, x0, np.ones((2, 2)), allow_unused=True)[1], np.zeros(()))
+
+
+def test_connected_functions_with_a_zero_derivative_are_not_errors():
+    # (t * 0) is connected to t: its derivative is a true zero, not a broken graph.
+    f = lambda t: (t * 0.0).sum() * 0.0 + 1.0
     x0 = np.array([[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(mg.grad(f)(x0), np.zeros((2, 2)))
-    np.testing.assert_array_equal(mg.value_and_grad(f)(x0)[1], np.zeros((2, 2)))
     np.testing.assert_array_equal(mg.hvp(f, x0, np.ones((2, 2))), np.zeros((2, 2)))
-    np.testing.assert_array_equal(mg.hessian(f, x0), np.zeros((4, 4)))
-    np.testing.assert_array_equal(mg.jacobian(f, x0), np.zeros((1, 4)))
     np.testing.assert_array_equal(mg.jvp(f, x0, np.ones((2, 2)))[1], np.zeros(()))
+
+
+def test_a_function_closing_over_another_tensor_that_needs_grad_is_still_caught():
+    W = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)  # connected to W, not to x
+    with pytest.raises(ValueError, match="does not depend on its input x"):
+        mg.grad(lambda t: (W * mg.Tensor(t.data)).sum())(np.ones(2))
+    assert W.grad is None
+
+
+def test_transforms_work_even_under_no_grad():
+    with mg.no_grad():
+        np.testing.assert_array_equal(mg.grad(lambda t: (t * t).sum())(np.array([1.0, 2.0])), [2.0, 4.0])
+        np.testing.assert_array_equal(mg.hvp(lambda t: (t**3).sum(), np.array([1.0, 2.0]), np.ones(2)), [6.0, 12.0])
+        assert not mg.is_grad_enabled()
 
 
 def test_linear_functions_have_zero_hessian():
@@ -260,3 +315,108 @@ def test_identity_jacobian_and_jvp():
     value, jv = mg.jvp(lambda t: t, x0, v)
     np.testing.assert_array_equal(value, x0)
     np.testing.assert_array_equal(jv, v)
+
+
+# ---------------------------------------------------------------------------
+# Transforms compose: called on a Tensor of an outer computation (or inside an outer
+# transform) they return Tensors connected to it. Closed forms for f(x) = sin(a . x):
+#   grad = cos(s) a,  H = -sin(s) a a^T,  d/dx <u, H v> = -cos(s) (a.u)(a.v) a,
+#   d/dx of that contracted with w = sin(s) (a.u)(a.v)(a.w) a,   s = a . x.
+# ---------------------------------------------------------------------------
+@st.composite
+def ridge_points(draw):
+    n = draw(st.integers(1, 4), label="n")
+    a, x, u, v, w = (draw(S.bounded((n,), bound=1.5), label=name) for name in "axuvw")
+    return a, x, u, v, w
+
+
+def ridge(a):
+    return lambda t: mg.sin(t @ a)
+
+
+@given(ridge_points())
+def test_grad_of_hvp_is_the_third_derivative(drawn):
+    a, x, u, v, _ = drawn
+    s = a @ x
+    third = -np.cos(s) * (a @ u) * (a @ v) * a
+    scale = 1.0 + np.abs(a).sum() ** 3 * (1 + np.abs(u).max()) * (1 + np.abs(v).max())
+    out = mg.grad(lambda t: (mg.hvp(ridge(a), t, v) * u).sum())(x)
+    assert_close(out, third, EXACT_RTOL, scale, "grad <u, H v>")
+    out = mg.grad(lambda t: (mg.hessian(ridge(a), t) * np.outer(u, v)).sum())(x)
+    assert_close(out, third, EXACT_RTOL, scale, "grad <u, hessian v>")
+    out = mg.grad(lambda t: mg.jvp(lambda r: (mg.grad(ridge(a))(r) * u).sum(), t, v)[1])(x)
+    assert_close(out, third, EXACT_RTOL, scale, "grad of a jvp of a grad")
+
+
+@given(ridge_points())
+def test_three_nested_grads_and_a_fourth_derivative(drawn):
+    a, x, u, v, w = drawn
+    s = a @ x
+    f = ridge(a)
+    scale = 1.0 + np.abs(a).sum() ** 4 * (1 + np.abs(u).max()) * (1 + np.abs(v).max()) * (1 + np.abs(w).max())
+    # depth 2: grad of <grad f, v> is H v
+    assert_close(mg.grad(lambda t: (mg.grad(f)(t) * v).sum())(x), -np.sin(s) * (a @ v) * a, EXACT_RTOL, scale,
+                 "grad of grad")
+    # depth 3: three grads, the third derivative contracted with u and v
+    depth3 = mg.grad(lambda t: (mg.grad(lambda r: (mg.grad(f)(r) * u).sum())(t) * v).sum())(x)
+    assert_close(depth3, -np.cos(s) * (a @ u) * (a @ v) * a, EXACT_RTOL, scale, "grad of grad of grad")
+    # depth 3 with an HVP in the middle: the fourth derivative contracted with u, v, w
+    depth4 = mg.grad(lambda t: (mg.grad(lambda r: (mg.hvp(f, r, u) * v).sum())(t) * w).sum())(x)
+    assert_close(depth4, np.sin(s) * (a @ u) * (a @ v) * (a @ w) * a, EXACT_RTOL, scale, "4th derivative")
+
+
+def test_jacobian_and_value_and_grad_compose():
+    a = np.array([0.5, -1.0, 2.0])
+    x0 = np.array([0.3, 0.1, -0.2])
+    s = a @ x0
+    # d/dx sum(J(x)) for f(x) = tanh(x) * (a . x): checked against finite differences
+    outer_f = lambda t: mg.jacobian(lambda r: mg.tanh(r) * (r @ a), t).sum()
+    assert mg.check.check_grad(outer_f, x0) < FD_RTOL
+    # value_and_grad inside returns Tensors: d/dx [f(x) * |grad f(x)|^2] for f = sin(a.x)
+    def outer(t):
+        value, g = mg.value_and_grad(ridge(a))(t)
+        assert isinstance(value, mg.Tensor) and isinstance(g, mg.Tensor)
+        return value * (g * g).sum()
+    n2 = a @ a
+    expected = np.cos(s) * a * np.cos(s) ** 2 * n2 + np.sin(s) * (-2.0 * np.cos(s) * np.sin(s) * n2) * a
+    np.testing.assert_allclose(mg.grad(outer)(x0), expected, rtol=1e-12)
+
+
+def test_inner_transform_of_a_closure_over_the_outer_variable():
+    # The inner x0 is a plain array, but f closes over the outer t: the inner gradient (= t)
+    # is a Tensor connected to t, so the outer derivative of sum(t * inner) is 2 t.
+    x0 = np.array([1.0, -2.0])
+    outer = lambda t: (t * mg.grad(lambda y: (y * t).sum())(np.ones(2))).sum()
+    np.testing.assert_array_equal(mg.grad(outer)(x0), 2 * x0)
+
+
+@pytest.mark.parametrize("x0", [0.7, -1.3, 2.0])
+def test_no_perturbation_confusion_in_reverse_mode(x0):
+    # Siskind & Pearlmutter: d/dx [x * d/dy (x + y) at y = x] = d/dx [x * 1] = 1. An engine that
+    # differentiates the inner function with respect to the outer x itself gets 2.
+    x = np.array(x0)
+    inner = lambda t: mg.grad(lambda y: t + y)(t)
+    assert mg.grad(lambda t: t * inner(t))(x) == 1.0
+    # and d/dx [x * d/dy (x * y) at y = x] = d/dx [x^2] = 2x (confused: 4x)
+    inner = lambda t: mg.grad(lambda y: t * y)(t)
+    np.testing.assert_allclose(mg.grad(lambda t: t * inner(t))(x), 2 * x0, rtol=1e-15)
+
+
+def test_a_live_tensor_input_gives_a_connected_tensor_and_plain_inputs_give_arrays():
+    x = mg.Tensor(np.array([0.5, 1.0]), requires_grad=True)
+    g = mg.grad(lambda t: (t ** 3).sum())(x)
+    assert isinstance(g, mg.Tensor) and g.requires_grad
+    g.sum().backward()  # d/dx sum(3 x^2) = 6 x: the PyTorch habit works too
+    np.testing.assert_allclose(x.grad, 6 * x.data, rtol=1e-15)
+    assert type(mg.grad(lambda t: (t ** 3).sum())(np.array([0.5, 1.0]))) is np.ndarray
+    assert type(mg.grad(lambda t: (t ** 3).sum())(mg.Tensor([0.5, 1.0]))) is np.ndarray  # no grad: top level
+    hv = mg.hvp(lambda t: (t ** 3).sum(), x, np.ones(2))
+    assert isinstance(hv, mg.Tensor) and hv.requires_grad
+
+
+def test_an_inner_transform_does_not_free_or_change_the_outer_graph():
+    x = mg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    y = mg.tanh(x) * 3.0  # an outer graph
+    mg.grad(lambda t: (t * y).sum())(np.ones(2))  # top level x0, but f closes over y
+    (y.sum()).backward()
+    np.testing.assert_allclose(x.grad, 3 * (1 - np.tanh(x.data) ** 2), rtol=1e-15)

@@ -85,6 +85,81 @@ def test_the_wrong_rules_are_caught_at_any_point(x, seed):
 
 
 # ---------------------------------------------------------------------------
+# check_op: the op inside a composition, where its cotangent moves with x.
+# ---------------------------------------------------------------------------
+def sin_with(rule):
+    """sin(a) with the vjp rule ``rule(g, a)``, returning the cotangent for a."""
+    def op(a):
+        a = as_tensor(a)
+        return make_node(np.sin(a.data), (a,), lambda g, out: (rule(g, a),), "student_sin")
+    return op
+
+
+WRONG_SIN_RULES = {
+    # a detached cotangent: the first derivative is right, the HVP misses d(g)/dx
+    "cotangent_detached": lambda g, a: mg.mul(mg.Tensor(g.data), mg.cos(a)),
+    # the whole rule in raw numpy (the README's warning)
+    "raw_numpy": lambda g, a: mg.Tensor(g.data * np.cos(a.data)),
+    # forgets to multiply by the cotangent: right whenever the cotangent is 1
+    "cotangent_ignored": lambda g, a: mg.cos(a),
+    # the derivative is a constant as far as the graph knows
+    "slope_detached": lambda g, a: mg.mul(g, mg.Tensor(np.cos(a.data))),
+    # a wrong derivative
+    "wrong_slope": lambda g, a: mg.mul(g, mg.sin(a)),
+    # a wrong scale
+    "twice_the_slope": lambda g, a: mg.mul(g, mg.cos(a) * 2.0),
+}
+# The ones a check on op(t).sum() cannot see: with the cotangent the constant 1,
+# they give exactly the right gradient *and* HVP.
+BLIND_TO_SUM_CHECKS = {"cotangent_detached", "cotangent_ignored"}
+
+
+@pytest.mark.parametrize("kind", WRONG_SIN_RULES)
+def test_check_op_flags_every_kind_of_wrong_rule(kind):
+    op = sin_with(WRONG_SIN_RULES[kind])
+    for seed in range(3):
+        assert mg.check.check_op(op, X0, seed=seed) > 1e-2, f"{kind} passed check_op with seed {seed}"
+    summed = lambda t: op(t).sum()
+    sum_errors = max(mg.check.check_grad(summed, X0), mg.check.check_hvp(summed, X0, V0))
+    if kind in BLIND_TO_SUM_CHECKS:
+        assert sum_errors < 1e-9  # the blind spot check_op exists for
+    else:
+        assert sum_errors > 1e-2
+
+
+@S.fewer_examples(0.3)
+@given(S.bounded((4,)), S.seeds())
+def test_check_op_passes_right_rules_and_fails_detached_cotangents_anywhere(x, seed):
+    assert mg.check.check_op(sin_with(lambda g, a: mg.mul(g, mg.cos(a))), x, seed=seed) < FD_RTOL
+    assert mg.check.check_op(good_sin, x, seed=seed) < FD_RTOL
+    if np.abs(np.cos(x)).max() > 0.1:  # where cos(x) ~ 0 the missing term is ~ 0 too
+        assert mg.check.check_op(sin_with(WRONG_SIN_RULES["cotangent_detached"]), x, seed=seed) > 1e-3
+
+
+def test_check_op_on_binary_ops_with_broadcasting_and_reductions():
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(-2, 2, (3, 1)), rng.uniform(0.5, 2, (1, 2))
+    assert mg.check.check_op(mg.div, a, b) < FD_RTOL
+    assert mg.check.check_op(lambda t: mg.sum(t, axis=0), a) < FD_RTOL
+    assert mg.check.check_op(lambda s, t: (s @ t), rng.standard_normal((2, 3)), rng.standard_normal(3)) < FD_RTOL
+
+    def mul_with_detached_cotangent(x, y):
+        x, y = as_tensor(x), as_tensor(y)
+        rule = lambda g, out: (mg.Tensor(g.data) * y, g * x)
+        return make_node(x.data * y.data, (x, y), rule, "student_mul")
+
+    assert mg.check.check_op(mul_with_detached_cotangent, a, b) > 1e-2
+
+
+def test_check_op_is_deterministic_and_refuses_bad_input():
+    assert mg.check.check_op(mg.tanh, X0, seed=3) == mg.check.check_op(mg.tanh, X0, seed=3)
+    with pytest.raises(ValueError, match="at least one input"):
+        mg.check.check_op(mg.tanh)
+    with pytest.raises(ValueError, match=r"check_op \(input 0\): x must be finite"):
+        mg.check.check_op(mg.tanh, np.array([np.nan, 1.0]))
+
+
+# ---------------------------------------------------------------------------
 # Correct functions: tiny errors, everywhere.
 # ---------------------------------------------------------------------------
 FUNCTIONS = {
@@ -125,6 +200,58 @@ def test_five_point_stencil_has_fourth_order_error():
     # error ~ C h^4: halving h divides it by 2^4 = 16 (h large enough that round-off is negligible)
     errors = [abs(mg.check.directional_difference(np.exp, h=h) - 1.0) for h in (0.1, 0.05)]
     assert 15.0 < errors[0] / errors[1] < 17.0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_relative_error_refuses_non_finite_values_naming_the_side(bad):
+    # NaN compares false inside max: unchecked, a NaN derivative would score a perfect 0.0.
+    with pytest.raises(ValueError, match=r"somewhere: the engine value is not finite \(1 NaN or inf"):
+        mg.check.relative_error([1.0, bad], [1.0, 2.0], names=("engine", "finite difference"), where="somewhere")
+    with pytest.raises(ValueError, match="the finite difference value is not finite"):
+        mg.check.relative_error(1.0, bad, names=("engine", "finite difference"))
+    with pytest.raises(ValueError, match="relative_error: the b value is not finite"):
+        mg.check.relative_error(1.0, bad)
+
+
+def nan_gradient_sin(a):
+    """sin whose rule returns NaN: a check must refuse it, not score it 0."""
+    a = as_tensor(a)
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, np.nan),), "nan_sin")
+
+
+def test_a_nan_derivative_is_an_error_in_every_check():
+    f = lambda t: nan_gradient_sin(t).sum()
+    with pytest.raises(ValueError, match=r"check_grad, <grad f, u> along direction 0: the engine value is not finite"):
+        mg.check.check_grad(f, X0)
+    with pytest.raises(ValueError, match="check_hvp: the engine gradient at x is not finite"):
+        mg.check.check_hvp(f, X0)
+    with pytest.raises(ValueError, match="not finite"):
+        mg.check.check_op(nan_gradient_sin, X0)
+
+
+def nan_hessian_sin(a):
+    """sin whose gradient is right but whose second derivative is NaN."""
+    a = as_tensor(a)
+    def cos_with_nan_rule(t):
+        return make_node(np.cos(t.data), (t,), lambda g, out: (mg.mul(g, np.nan),), "nan_cos")
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, cos_with_nan_rule(a)),), "sin")
+
+
+def test_a_nan_second_derivative_is_an_error_naming_the_engine_side():
+    f = lambda t: nan_hessian_sin(t).sum()
+    assert mg.check.check_grad(f, X0) < 1e-9
+    with pytest.raises(ValueError, match=r"check_hvp, <u, H v> along direction 0: the engine value is not finite"):
+        mg.check.check_hvp(f, X0)
+
+
+def test_a_gradient_of_the_wrong_shape_is_an_error():
+    original = mg.check.grad
+    try:  # an engine bug simulated: the gradient comes back flattened
+        mg.check.grad = lambda f: (lambda x: np.ravel(original(f)(x)))
+        with pytest.raises(ValueError, match=r"check_grad: the engine's gradient has shape \(4,\), but x has shape \(2, 2\)"):
+            mg.check.check_grad(lambda t: (t * t).sum(), np.ones((2, 2)))
+    finally:
+        mg.check.grad = original
 
 
 def test_relative_error():

@@ -199,3 +199,83 @@ def test_backward_of_a_tensor_that_does_not_require_grad():
     constant = mg.Tensor(np.array([1.0, 2.0])).sum()
     with pytest.raises(RuntimeError, match="does not require grad"):
         constant.backward()
+
+
+# ---------------------------------------------------------------------------
+# A rule that breaks the engine's contract is named, with a real exception (not assert).
+# ---------------------------------------------------------------------------
+def op_with_rule(rule, name="student_op"):
+    from minigrad.tensor import as_tensor, make_node
+
+    def op(a):
+        a = as_tensor(a)
+        return make_node(a.data * 2.0, (a,), rule, name)
+    return op
+
+
+@pytest.mark.parametrize("rule, message", [
+    (lambda g, out: (mg.Tensor(np.ones(5)),), r"vjp rule of op 'student_op' returned a cotangent of shape \(5,\) "
+                                                r"for an input of shape \(3,\)"),
+    (lambda g, out: (mg.Tensor(np.ones((2, 3))),), r"shape \(2, 3\) for an input of shape \(3,\)"),
+    (lambda g, out: (g, g), r"vjp rule of op 'student_op' must return a tuple with one cotangent per input \(1\), got 2"),
+    (lambda g, out: g, r"must return a tuple .* got not a tuple"),
+])
+def test_a_rule_that_breaks_the_contract_raises_a_value_error_naming_the_op(rule, message):
+    x = mg.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=message):
+        op_with_rule(rule)(x).sum().backward()
+
+
+def test_the_new_ops_refuse_bad_input_clearly():
+    with pytest.raises(ValueError, match=r"max: cannot take the maximum over an empty axis \(shape \(0, 2\), axis 0\)"):
+        mg.max(T(np.ones((0, 2))), axis=0)
+    with pytest.raises(ValueError, match=r"min: axis 2 is out of range"):
+        T(np.ones((2, 3))).min(axis=2)
+    with pytest.raises(ValueError, match="logsumexp: cannot reduce over an empty axis"):
+        mg.logsumexp(T(np.ones((0, 2))), axis=0)
+    with pytest.raises(ValueError, match=r"stack: all tensors must have one shape, got shapes \[\(2,\), \(3,\)\]"):
+        mg.stack([T(np.ones(2)), T(np.ones(3))])
+    with pytest.raises(ValueError, match="stack: expected at least one tensor"):
+        mg.stack([])
+    with pytest.raises(ValueError, match="stack: axis 3 is out of range for the 2-dimensional result"):
+        mg.stack([T(np.ones(2))], axis=3)
+    with pytest.raises(TypeError, match="clip: lo must be a constant .* use mg.maximum"):
+        mg.clip(T(np.ones(2)), T(0.0), 1.0)
+    with pytest.raises(ValueError, match="clip: give lo, hi or both"):
+        T(np.ones(2)).clip()
+    with pytest.raises(ValueError, match=r"where: shapes \(2,\) \(condition\), \(3,\) and \(\) do not broadcast"):
+        mg.where(np.array([True, False]), T(np.ones(3)), 0.0)
+    with pytest.raises(ValueError, match=r"maximum: shapes \(2,\) and \(3,\) do not broadcast"):
+        mg.maximum(T(np.ones(2)), T(np.ones(3)))
+
+
+# ---------------------------------------------------------------------------
+# numpy functions on a Tensor: refused with the minigrad spelling (they would leave the graph).
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("call, instead", [
+    (lambda t: np.sum(t), r"t\.sum\(\)"), (lambda t: np.mean(t), r"t\.mean\(\)"),
+    (lambda t: np.tanh(t), r"mg\.tanh\(t\)"), (lambda t: np.exp(t), r"mg\.exp\(t\)"),
+    (lambda t: np.log(t), r"mg\.log\(t\)"), (lambda t: np.sin(t), r"mg\.sin\(\.\.\.\)"),
+    (lambda t: np.max(t), r"t\.max\(\)"), (lambda t: np.abs(t), r"abs\(t\)"),
+    (lambda t: np.maximum(t, 0.0), r"mg\.maximum"), (lambda t: np.sqrt(t), r"mg\.sqrt"),
+    (lambda t: np.where(t.data > 0, t, 0.0), r"mg\.where"), (lambda t: np.concatenate([t, t]), "mg.concatenate"),
+    (lambda t: np.dot(t, t), "a @ b"), (lambda t: np.cumsum(t), r"a minigrad op \(see mg\.ops\.__all__\)"),
+    (lambda t: np.add(np.ones(2), t, out=np.zeros(2)), r"mg\.add"),  # out= (in place): refused
+])
+def test_numpy_functions_on_a_tensor_name_the_minigrad_way(call, instead):
+    t = T(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match=rf"np\.\w+ was applied to a minigrad Tensor: .* Use {instead}"):
+        call(t)
+
+
+def test_ndarray_arithmetic_with_a_tensor_still_works_and_stays_in_the_graph():
+    a = np.array([2.0, -3.0])
+    t = T(np.array([1.0, 2.0]), requires_grad=True)
+    for out, expected, grad in [(a * t, a * t.data, a), (a + t, a + t.data, 1.0), (a - t, a - t.data, -1.0),
+                                (a / t, a / t.data, -a / t.data**2), (np.float64(3.0) * t, 3 * t.data, 3.0),
+                                (np.ones((3, 2)) @ t, np.ones((3, 2)) @ t.data, 3.0)]:
+        assert isinstance(out, mg.Tensor)
+        np.testing.assert_allclose(out.data, expected, rtol=1e-15)
+        out.sum().backward()
+        np.testing.assert_allclose(t.grad, np.broadcast_to(grad, (2,)), rtol=1e-15)
+    assert np.shape(t) == (2,) and np.ndim(t) == 1 and np.size(t) == 2  # facts about the array are fine

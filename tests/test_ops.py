@@ -3,6 +3,10 @@
 For each op in ``zoo.OPS``, over hypothesis-drawn tiny shapes (broadcasting included)
 and values in the op's safe domain, with f(z) = sum(w * op(inputs packed in z)):
 
+Every derivative test differentiates the composition sum(w * sin(op(...))), so the op's
+cotangent w cos(op(...)) depends on the input: a rule that detaches or ignores its
+cotangent fails here, while it would pass under the constant cotangent of sum(w * op(...)).
+
 * forward       == the numpy reference (shape, dtype float64, values);
 * grad f        == central finite differences, projected (mg.check.check_grad) and
                    coordinate by coordinate (mg.check.numerical_grad), to 1e-6 relative;
@@ -76,7 +80,7 @@ def test_hvp_equals_differences_of_the_gradient(op, data):
 def test_hessian_equals_closed_form(op, data):
     case = data.draw(zoo.cases(op), label="case")
     expected = op.hessian(case.inputs, case.w)
-    H = mg.hessian(case.f, case.x0)
+    H = mg.hessian(case.f_linear, case.x0)  # the op's own Hessian: the linear scalarization
     assert_close(H, expected, EXACT_RTOL, 1.0 + np.abs(expected).sum(), f"{op.name}: Hessian vs closed form")
 
 
@@ -104,6 +108,64 @@ def test_hessian_is_symmetric_linear_and_equals_stacked_hvps(op, data):
     assert_hessian_consistent(case.f, case.x0, case.directions(3), op.name)
 
 
+@pytest.mark.parametrize("op", OPS)
+@S.fewer_examples(10 / 60)
+@given(data=st.data())
+def test_check_op_passes_every_zoo_op(op, data):
+    # check_op composes the op with a random non-linear inner map and a random outer
+    # sin: the tool students use on their own ops must pass every op of the engine.
+    inputs = data.draw(op.inputs, label="inputs")
+    seed = data.draw(S.seeds(), label="seed")
+    assert mg.check.check_op(op.engine, *inputs, seed=seed) < FD_RTOL
+
+
+def public_ops():
+    """Every op in mg.ops.__all__ and every function minigrad exports from ops.py."""
+    exported = {name for name in dir(mg) if getattr(getattr(mg, name), "__module__", None) == "minigrad.ops"}
+    return sorted(set(mg.ops.__all__) | exported)
+
+
+def test_every_public_op_has_a_zoo_entry():
+    covered = {op.covers for op in zoo.OPS}
+    missing = [name for name in public_ops() if name not in covered]
+    assert not missing, f"public ops without an entry in tests/zoo.py (add one per op): {missing}"
+    assert {"add", "matmul", "getitem", "sum"} <= set(public_ops())  # the listing itself works
+
+
+STABLE = [pytest.param(op, id=op.name) for op in zoo.OPS if op.large is not None]
+
+
+def test_the_ops_meant_to_be_stable_are_tried_at_large_magnitudes():
+    names = {op.covers for op in zoo.OPS if op.large is not None}
+    assert {"softplus", "sigmoid", "tanh"} <= names
+
+
+@pytest.mark.parametrize("op", STABLE)
+@S.fewer_examples(20 / 60)
+@given(data=st.data())
+def test_stable_ops_at_large_magnitudes(op, data):
+    # Inputs in the hundreds and thousands, where exp overflows: value, gradient, HVP
+    # and Hessian must be finite and right (exp itself is not on this list: exp(1000) = inf).
+    inputs = data.draw(op.large, label="inputs")
+    seed = data.draw(S.seeds(), label="seed")
+    w = np.random.default_rng(seed).standard_normal(np.shape(op.reference(*inputs)))
+    case = zoo.Case(op, inputs, w, seed)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow, not even in an intermediate
+        value = op.engine(*[mg.Tensor(a) for a in inputs])
+        expected = np.asarray(op.reference(*inputs))
+        assert np.all(np.isfinite(value.data))
+        assert_close(value.data, expected, EXACT_RTOL, 1.0 + np.abs(expected).max(), f"{op.name} at large inputs")
+        g = mg.grad(case.f)(case.x0)
+        assert np.all(np.isfinite(g))
+        (v,) = case.directions(1)
+        assert np.all(np.isfinite(mg.hvp(case.f, case.x0, v)))
+        assert mg.check.check_grad(case.f, case.x0, seed=seed) < FD_RTOL
+        assert mg.check.check_hvp(case.f, case.x0, v, seed=seed) < FD_RTOL
+        expected_H = op.hessian(case.inputs, case.w)
+        assert_close(mg.hessian(case.f_linear, case.x0), expected_H, EXACT_RTOL, 1.0 + np.abs(expected_H).sum(),
+                     f"{op.name}: Hessian at large inputs vs closed form")
+
+
 # ---------------------------------------------------------------------------
 # The classic broadcast pairs, every one of them, for every binary op (deterministic).
 # ---------------------------------------------------------------------------
@@ -124,7 +186,7 @@ def test_classic_broadcast_pairs(op, shapes):
                  f"{op.name}: grad vs coordinate-wise differences")
     assert mg.check.check_hvp(case.f, case.x0) < FD_RTOL
     expected_H = op.hessian((a, b), w)
-    assert_close(mg.hessian(case.f, case.x0), expected_H, EXACT_RTOL, 1.0 + np.abs(expected_H).sum(),
+    assert_close(mg.hessian(case.f_linear, case.x0), expected_H, EXACT_RTOL, 1.0 + np.abs(expected_H).sum(),
                  f"{op.name}: Hessian vs closed form")
     # The gradient of each input has that input's shape (broadcasting undone).
     ta, tb = mg.Tensor(a, requires_grad=True), mg.Tensor(b, requires_grad=True)
@@ -189,3 +251,65 @@ def test_transpose_accepts_negative_axes_like_numpy():
     assert np.array_equal(y.data, np.transpose(a, (-1, 0, -2)))
     (y * mg.Tensor(np.transpose(a, (2, 0, 1)))).sum().backward()
     assert np.array_equal(x.grad, a)
+
+
+# ---------------------------------------------------------------------------
+# Kinks and ties: what the derivative is where the op is not differentiable (documented
+# in each op's docstring; these tests hold the code to the docstring).
+# ---------------------------------------------------------------------------
+def grad_of(f, x0):
+    x = mg.Tensor(np.asarray(x0, dtype=np.float64), requires_grad=True)
+    f(x).backward()
+    return x.grad
+
+
+def test_max_and_min_split_the_gradient_evenly_among_ties():
+    np.testing.assert_array_equal(grad_of(lambda t: t.max(), [1.0, 3.0, 3.0, 2.0]), [0.0, 0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(grad_of(lambda t: t.min(), [1.0, 1.0, 1.0, 2.0]), [1 / 3, 1 / 3, 1 / 3, 0.0])
+    # per slice, with axis and keepdims: each row's share sums to 1
+    a = np.array([[2.0, 2.0, 0.0], [5.0, 1.0, 4.0]])
+    g = grad_of(lambda t: (t.max(axis=1, keepdims=True) * np.array([[1.0], [10.0]])).sum(), a)
+    np.testing.assert_array_equal(g, [[0.5, 0.5, 0.0], [10.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(grad_of(lambda t: t.max(axis=0).sum(), a), [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+
+
+def test_maximum_and_minimum_split_ties_evenly():
+    a, b = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True), mg.Tensor([1.0, 5.0, 0.0], requires_grad=True)
+    (mg.maximum(a, b) * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 0.0, 3.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 2.0, 0.0])
+    mg.minimum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 0.0, 1.0])
+    # maximum(x, x) = x: the two halves add back to exactly 1
+    np.testing.assert_array_equal(grad_of(lambda t: mg.maximum(t, t).sum(), [1.0, -2.0]), [1.0, 1.0])
+
+
+def test_clip_passes_the_gradient_on_the_bounds_and_abs_has_slope_zero_at_zero():
+    np.testing.assert_array_equal(grad_of(lambda t: t.clip(-1.0, 1.0).sum(), [-2.0, -1.0, 0.0, 1.0, 2.0]),
+                                  [0.0, 1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(grad_of(lambda t: abs(t).sum(), [-2.0, 0.0, 3.0]), [-1.0, 0.0, 1.0])
+
+
+def test_where_with_broadcasting_and_a_tensor_condition():
+    cond = np.array([[True], [False]])  # (2, 1) broadcast against a (3,) and b ()
+    a, b = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True), mg.Tensor(10.0, requires_grad=True)
+    out = mg.where(cond, a, b)
+    np.testing.assert_array_equal(out.data, [[1.0, 2.0, 3.0], [10.0, 10.0, 10.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0, 1.0])
+    assert b.grad == 3.0
+    np.testing.assert_array_equal(mg.where(mg.Tensor([1.0, 0.0]), a[:2], b).data, [1.0, 10.0])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, -1e3, 3e3])
+def test_logsumexp_is_exact_in_the_thousands(scale):
+    x0 = scale + np.array([0.0, 0.0, np.log(2.0)])  # exp(x0) overflows for scale 1e3
+    value = mg.logsumexp(mg.Tensor(x0))
+    np.testing.assert_allclose(value.data, scale + np.log(4.0), rtol=1e-15)
+    # x0 itself carries a rounding error of ~|scale| 1e-16 (1000 + log 2 is not exact): so does softmax
+    tol = 1e-15 * (1.0 + abs(scale))
+    np.testing.assert_allclose(mg.grad(mg.logsumexp)(x0), [0.25, 0.25, 0.5], rtol=tol)
+    v = np.array([1.0, -1.0, 2.0])
+    s = np.array([0.25, 0.25, 0.5])
+    np.testing.assert_allclose(mg.hvp(mg.logsumexp, x0, v), s * v - s * (s @ v), rtol=tol, atol=tol)

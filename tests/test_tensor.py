@@ -264,6 +264,16 @@ def test_method_forms_equal_the_functions():
     np.testing.assert_allclose(mg.Tensor(np.abs(x0)).log().data, np.log(np.abs(x0)), rtol=1e-15)
     assert (x.shape, x.ndim, x.size, len(x)) == ((2, 3), 2, 6, 2)
     assert mg.Tensor(np.array([[2.5]])).item() == 2.5
+    # the methods and operators numpy users reach for
+    np.testing.assert_array_equal(abs(x).data, np.abs(x0))
+    np.testing.assert_array_equal(x.abs().data, np.abs(x0))
+    np.testing.assert_array_equal(abs(x).sqrt().data, np.sqrt(np.abs(x0)))
+    np.testing.assert_array_equal(x.max().data, x0.max())
+    np.testing.assert_array_equal(x.min(axis=1, keepdims=True).data, x0.min(axis=1, keepdims=True))
+    np.testing.assert_array_equal(x.max(axis=0).data, x0.max(axis=0))
+    np.testing.assert_array_equal(x.clip(-0.5, 1.0).data, x0.clip(-0.5, 1.0))
+    np.testing.assert_array_equal(x.clip(lo=0.0).data, x0.clip(0.0, None))
+    np.testing.assert_allclose(x.logsumexp(axis=1).data, np.log(np.exp(x0).sum(axis=1)), rtol=1e-14)
 
 
 # ---------------------------------------------------------------------------

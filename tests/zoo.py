@@ -8,7 +8,12 @@ An entry (:class:`Op`) holds
 * ``inputs``    -- a hypothesis strategy drawing a tuple of ``arity`` float64 arrays in
   the op's safe domain (see ``strategies.py``: away from kinks, poles and overflow);
 * ``hessian``   -- the closed-form Hessian of the scalarization ``sum(w * op(inputs))``
-  with respect to all inputs flattened and concatenated, written independently in numpy.
+  with respect to all inputs flattened and concatenated, written independently in numpy;
+* ``covers``    -- the public op (a name in ``mg.ops.__all__``) the entry tests: a test fails
+  when a public op has no entry;
+* ``large``     -- for ops meant to be stable at large magnitudes (softplus, sigmoid, ...):
+  a strategy drawing inputs in the hundreds and thousands, where value, gradient and
+  HVP must stay finite and right.
 
 ``tests/test_ops.py`` parametrizes over ``OPS``: adding an entry here adds its forward,
 gradient, HVP and Hessian tests at once.
@@ -20,6 +25,11 @@ and the scalarized function unpacks z with getitem and reshape::
     f(z) = sum(w * op(z[0:p1].reshape(shape1), z[p1:p1+p2].reshape(shape2), ...))
 
 with w a fixed random array of the output's shape, so that every output entry counts.
+That scalarization hands the op the *constant* cotangent w, under which a rule that
+detaches or ignores its cotangent still gives the right numbers; so the derivative
+tests use the composition ``sum(w * sin(op(...)))`` (:meth:`Case.f`), whose cotangent
+``w cos(op(...))`` moves with z. The closed-form Hessian test keeps the linear one
+(:meth:`Case.f_linear`), for which the Hessian is the op's own.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import scipy.special
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -60,6 +71,14 @@ class Op:
     reference: Callable[..., np.ndarray]
     inputs: st.SearchStrategy
     hessian: Callable[[tuple, np.ndarray], np.ndarray] = field(repr=False)
+    covers: str = ""
+    large: st.SearchStrategy | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if not self.covers:  # default: the longest public op name that the entry's name starts with
+            public = [p for p in mg.ops.__all__ if self.name == p or self.name.startswith(p + "_")]
+            # frozen dataclass: set the default through object.__setattr__
+            object.__setattr__(self, "covers", max(public, key=len) if public else self.name)
 
     def __repr__(self) -> str:  # hypothesis prints it when a case fails
         return f"Op({self.name})"
@@ -96,7 +115,13 @@ class Case:
         return pack(self.inputs)
 
     def f(self, z) -> mg.Tensor:
-        """The scalarization sum(w * op(unpack(z))): a Tensor (P,) -> scalar Tensor."""
+        """sum(w * sin(op(unpack(z)))): a Tensor (P,) -> scalar Tensor whose cotangent
+        for the op, w cos(op(...)), depends on z (so a rule must treat it as a Tensor)."""
+        parts = unpack(z, [a.shape for a in self.inputs])
+        return mg.sum(mg.mul(mg.sin(self.op.engine(*parts)), self.w))
+
+    def f_linear(self, z) -> mg.Tensor:
+        """The scalarization sum(w * op(unpack(z))): its Hessian is the op's own (``Op.hessian``)."""
         parts = unpack(z, [a.shape for a in self.inputs])
         return mg.sum(mg.mul(self.op.engine(*parts), self.w))
 
@@ -190,11 +215,40 @@ def outer_hessian(inputs, w) -> np.ndarray:
     return np.block([[np.zeros((a.size, a.size)), w], [w.T, np.zeros((b.size, b.size))]])
 
 
+def logsumexp_hessian(axis):
+    """f = sum_k w_k logsumexp(x_k) over the slices x_k that ``axis`` reduces: each slice
+    contributes w_k (diag(s_k) - s_k s_k^T), s_k = softmax(x_k), on its own entries."""
+    def hessian(inputs, w):
+        (x,) = inputs
+        axes = tuple(range(x.ndim)) if axis is None else tuple(np.atleast_1d(axis) % max(x.ndim, 1))
+        kept = [i for i in range(x.ndim) if i not in axes]
+        order = kept + sorted(axes)
+        K = int(np.prod([x.shape[i] for i in kept]))
+        X = np.transpose(x, order).reshape(K, -1)
+        where = np.transpose(np.arange(x.size).reshape(x.shape), order).reshape(K, -1)
+        W = np.reshape(w, K)  # the kept axes keep their order: w's flat order is slice order
+        H = np.zeros((x.size, x.size))
+        for k in range(K):
+            e = np.exp(X[k] - X[k].max())
+            soft = e / e.sum()
+            H[np.ix_(where[k], where[k])] += W[k] * (np.diag(soft) - np.outer(soft, soft))
+        return H
+    return hessian
+
+
+def checkerboard(*shapes) -> np.ndarray:
+    """A fixed condition for where(): True on alternate entries of the broadcast shape."""
+    shape = np.broadcast_shapes(*shapes)
+    return np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0
+
+
 # ---------------------------------------------------------------------------
 # numpy references that are not one numpy call.
 # ---------------------------------------------------------------------------
 def np_sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    # exp of a non-positive number only: no overflow at |x| in the thousands.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def np_softplus(x):
@@ -210,21 +264,27 @@ def np_scatter_add(g, index, shape):
 # ---------------------------------------------------------------------------
 # Entry builders.
 # ---------------------------------------------------------------------------
-def unary(name, engine, reference, second_derivative, domain=S.bounded, shape_strategy=None):
-    """An elementwise unary op: tiny shapes (0-d included) and a diagonal Hessian."""
+def unary(name, engine, reference, second_derivative, domain=S.bounded, shape_strategy=None, *,
+          covers="", stable=False):
+    """An elementwise unary op: tiny shapes (0-d included) and a diagonal Hessian.
+
+    ``stable=True``: the op must also be right at inputs in the hundreds and thousands.
+    """
+    large = S.one_shape(S.large, shape_strategy=shape_strategy) if stable else None
     return Op(name, 1, engine, reference, S.one_shape(domain, shape_strategy=shape_strategy),
-              diagonal_hessian(second_derivative))
+              diagonal_hessian(second_derivative), covers, large)
 
 
-def binary(name, engine, reference, second_partials, second_domain=S.bounded):
+def binary(name, engine, reference, second_partials, second_domain=S.bounded, *, covers="",
+           first_domain=S.bounded):
     """An elementwise binary op over broadcast-compatible shapes."""
-    return Op(name, 2, engine, reference, S.broadcastable(S.bounded, second_domain),
-              binary_elementwise_hessian(second_partials))
+    return Op(name, 2, engine, reference, S.broadcastable(first_domain, second_domain),
+              binary_elementwise_hessian(second_partials), covers)
 
 
-def linear(name, engine, reference, inputs, arity=1):
+def linear(name, engine, reference, inputs, arity=1, *, covers=""):
     """A linear op (reductions, shape changes, indexing): its Hessian is zero."""
-    return Op(name, arity, engine, reference, inputs, zero_hessian)
+    return Op(name, arity, engine, reference, inputs, zero_hessian, covers)
 
 
 def power(p, domain):
@@ -233,7 +293,7 @@ def power(p, domain):
         if p in (0.0, 1.0):
             return np.zeros_like(x)
         return p * (p - 1.0) * x ** (p - 2.0)
-    return unary(f"pow_{p:g}", lambda t: mg.pow(t, p), lambda x: np.power(x, p), second, domain)
+    return unary(f"pow_{p:g}", lambda t: mg.pow(t, p), lambda x: np.power(x, p), second, domain, covers="pow")
 
 
 def reduction(name, engine_fn, numpy_fn, axis, keepdims, shape_strategy):
@@ -243,13 +303,14 @@ def reduction(name, engine_fn, numpy_fn, axis, keepdims, shape_strategy):
         lambda t: engine_fn(t, axis=axis, keepdims=keepdims),
         lambda x: numpy_fn(x, axis=axis, keepdims=keepdims),
         S.one_shape(S.bounded, shape_strategy=shape_strategy),
+        covers=name,
     )
 
 
 def indexing(name, index, shape_strategy):
     """x[index] for one fixed index (slices, ints, integer arrays with repeats, a mask)."""
     return linear(f"getitem_{name}", lambda t: t[index], lambda x: x[index],
-                  S.one_shape(S.bounded, shape_strategy=shape_strategy))
+                  S.one_shape(S.bounded, shape_strategy=shape_strategy), covers="getitem")
 
 
 ANY_SHAPE = S.shapes()
@@ -274,15 +335,29 @@ OPS: list[Op] = [
     unary("neg", mg.neg, np.negative, np.zeros_like),
     unary("exp", mg.exp, np.exp, np.exp),
     unary("log", mg.log, np.log, lambda x: -1.0 / x**2, S.positive),
-    unary("tanh", mg.tanh, np.tanh, lambda x: -2.0 * np.tanh(x) * (1.0 - np.tanh(x) ** 2)),
+    unary("tanh", mg.tanh, np.tanh, lambda x: -2.0 * np.tanh(x) * (1.0 - np.tanh(x) ** 2), stable=True),
     unary("sigmoid", mg.sigmoid, np_sigmoid,
-          lambda x: np_sigmoid(x) * (1.0 - np_sigmoid(x)) * (1.0 - 2.0 * np_sigmoid(x))),
-    unary("relu", mg.relu, lambda x: np.maximum(x, 0.0), np.zeros_like, S.away_from_zero),
-    unary("softplus", mg.softplus, np_softplus, lambda x: np_sigmoid(x) * (1.0 - np_sigmoid(x))),
+          lambda x: np_sigmoid(x) * (1.0 - np_sigmoid(x)) * (1.0 - 2.0 * np_sigmoid(x)), stable=True),
+    unary("relu", mg.relu, lambda x: np.maximum(x, 0.0), np.zeros_like, S.away_from_zero, stable=True),
+    unary("softplus", mg.softplus, np_softplus, lambda x: np_sigmoid(x) * (1.0 - np_sigmoid(x)), stable=True),
     unary("sin", mg.sin, np.sin, lambda x: -np.sin(x)),
     unary("cos", mg.cos, np.cos, lambda x: -np.cos(x)),
     unary("tanh_slope", mg.tanh_slope, lambda t: 1.0 - t**2, lambda t: np.full_like(t, -2.0)),
     unary("sigmoid_slope", mg.sigmoid_slope, lambda s: s * (1.0 - s), lambda s: np.full_like(s, -2.0)),
+    unary("abs", mg.abs, np.abs, np.zeros_like, S.away_from_zero, stable=True),
+    unary("sqrt", mg.sqrt, np.sqrt, lambda x: -0.25 * x ** -1.5, S.positive),
+    unary("clip", lambda t: mg.clip(t, -1.0, 1.5), lambda x: np.clip(x, -1.0, 1.5), np.zeros_like,
+          S.away_from([-1.0, 1.5])),
+    unary("clip_hi_only", lambda t: t.clip(hi=0.5), lambda x: np.clip(x, None, 0.5), np.zeros_like,
+          S.away_from([0.5])),
+    # maximum / minimum: a on the grid k/2, b on k/2 + 1/4 (plus jitter): never a tie
+    binary("maximum", mg.maximum, np.maximum, lambda A, B: (0.0, 0.0, 0.0),
+           lambda shape: S.off_grid(shape, 0.25), first_domain=S.off_grid),
+    binary("minimum", mg.minimum, np.minimum, lambda A, B: (0.0, 0.0, 0.0),
+           lambda shape: S.off_grid(shape, 0.25), first_domain=S.off_grid),
+    Op("where", 2, lambda a, b: mg.where(checkerboard(a.shape, b.shape), a, b),
+       lambda a, b: np.where(checkerboard(a.shape, b.shape), a, b), S.broadcastable(S.bounded, S.bounded),
+       zero_hessian),
     power(2, S.bounded),
     power(3, S.bounded),
     power(0.5, S.positive),
@@ -292,7 +367,7 @@ OPS: list[Op] = [
     power(0, S.bounded),
     power(1, S.bounded),
     # -- products -------------------------------------------------------------------------------
-    *[Op(f"matmul_{kind}", 2, mg.matmul, np.matmul, S.matmul_operands(kind), bilinear_hessian)
+    *[Op(f"matmul_{kind}", 2, mg.matmul, np.matmul, S.matmul_operands(kind), bilinear_hessian, "matmul")
       for kind in ("mm", "mv", "vm", "vv")],
     Op("outer", 2, mg.outer, np.outer, st.tuples(S.bounded(VECTOR), S.bounded(VECTOR)), outer_hessian),
     # -- reductions -------------------------------------------------------------------------------
@@ -300,6 +375,19 @@ OPS: list[Op] = [
       for name, e, n in (("sum", mg.sum, np.sum), ("mean", mg.mean, np.mean))
       for axis, keep, shape in ((None, False, ANY_SHAPE), (None, True, ANY_SHAPE), (0, False, AT_LEAST_1D),
                                 (-1, True, AT_LEAST_1D), ((0, 2), False, CUBE), ((-1, 0), True, MATRIX))],
+    *[linear(f"{name}_axis={axis}{'_keepdims' if keep else ''}", lambda t, e=e, axis=axis, keep=keep:
+             e(t, axis=axis, keepdims=keep), lambda x, n=n, axis=axis, keep=keep: n(x, axis=axis, keepdims=keep),
+             S.one_shape(S.distinct, shape_strategy=shape))  # distinct entries: no ties, no argmax flips
+      for name, e, n in (("max", mg.max, np.max), ("min", mg.min, np.min))
+      for axis, keep, shape in ((None, False, ANY_SHAPE), (0, False, AT_LEAST_1D), (-1, True, AT_LEAST_1D),
+                                ((0, 2), False, CUBE))],
+    *[Op(f"logsumexp_axis={axis}{'_keepdims' if keep else ''}", 1,
+         lambda t, axis=axis, keep=keep: mg.logsumexp(t, axis=axis, keepdims=keep),
+         lambda x, axis=axis, keep=keep: scipy.special.logsumexp(x, axis=axis, keepdims=keep),
+         S.one_shape(S.bounded, shape_strategy=shape), logsumexp_hessian(axis),
+         large=S.one_shape(S.large, shape_strategy=shape))
+      for axis, keep, shape in ((None, False, ANY_SHAPE), (0, False, AT_LEAST_1D), (-1, True, AT_LEAST_1D),
+                                ((0, 2), False, CUBE))],
     # -- shape changes -------------------------------------------------------------------------------
     linear("reshape_flat", lambda t: mg.reshape(t, (-1,)), lambda x: x.reshape(-1), S.one_shape(S.bounded)),
     linear("reshape_reversed", lambda t: t.reshape(t.shape[::-1]), lambda x: x.reshape(x.shape[::-1]),
@@ -333,6 +421,10 @@ OPS: list[Op] = [
            lambda a, b: np.concatenate([a, b], axis=1), S.concat_operands(2, axis=1, ndim=2), arity=2),
     linear("concatenate_three", lambda a, b, c: mg.concatenate([a, b, c], axis=-1),
            lambda a, b, c: np.concatenate([a, b, c], axis=-1), S.concat_operands(3, axis=0, ndim=1), arity=3),
+    linear("stack_axis0", lambda a, b: mg.stack([a, b]), lambda a, b: np.stack([a, b]),
+           S.one_shape(S.bounded, S.bounded), arity=2),
+    linear("stack_last_axis_three", lambda a, b, c: mg.stack([a, b, c], axis=-1),
+           lambda a, b, c: np.stack([a, b, c], axis=-1), S.one_shape(S.bounded, S.bounded, S.bounded), arity=3),
 ]
 
 OPS_BY_NAME = {op.name: op for op in OPS}
