@@ -56,6 +56,7 @@ class Workload:
     make_model(m, d) -> model(tanh, theta, X) for the peers (see peers.py);
     width_limits: backend -> the largest width it is run at (beyond, it would not fit
     in memory on the reference machine); it is listed as skipped there.
+    backends: the minigrad backends the net has (DeepNet: no "numba").
     """
 
     name: str
@@ -63,6 +64,7 @@ class Workload:
     make_net: Callable
     make_model: Callable
     width_limits: dict = field(default_factory=dict)
+    backends: tuple = MINIGRAD_BACKENDS  # the minigrad backends this net has
 
 
 @dataclass
@@ -172,6 +174,7 @@ def run(workload: Workload, sizes: Sizes, *, backends=MINIGRAD_BACKENDS,
     unknown = [b for b in backends if b not in MINIGRAD_BACKENDS]
     if unknown:
         raise ValueError(f"unknown minigrad backend(s) {unknown}; the backends are {MINIGRAD_BACKENDS}")
+    backends = [b for b in backends if b in workload.backends]
     loaded, skipped = peers_module.load_peers(peer_names)
     X, y = make_data(sizes.n, sizes.d, seed)
     busy = {"start": timing.busy_cores()}
