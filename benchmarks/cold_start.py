@@ -140,6 +140,7 @@ def measure(quick: bool = False) -> dict:
     ``minigrad/__pycache__``), which the in-process workloads have just filled.
     """
     size = sizes(quick)
+    busy = {"start": timing.busy_cores()}
     imports = [_run_probe(PROBE_IMPORT) for _ in range(size["import_runs"])]
     args = (size["n"], size["d"], size["m"])
     if quick:
@@ -165,6 +166,7 @@ def measure(quick: bool = False) -> dict:
         "first_ever_total_s": sum(c["first_ever_s"] for c in calls) if first_ever else None,
         "cached_total_s": sum(c["cached_first_s"] for c in calls),
         "cache_files": cache_files,
+        "busy_cores": {**busy, "end": timing.busy_cores()},
         "slowest_imports": slowest_imports(),
     }
 
@@ -219,6 +221,7 @@ def report(result: dict, found: list[wl.Target]) -> str:
         "first numba calls, in call order (the first one also imports numba):",
         timing.format_table(["net", "op", "first-ever s", "cached s", "2nd call ms"], rows),
         f"cache files written: {'-' if result['cache_files'] is None else len(result['cache_files'])}",
+        wl.busy_line(result["busy_cores"]),
         wl.targets_table(found),
     ]
     if "files" in result:

@@ -40,6 +40,44 @@ def test_every_backend_agrees_with_the_numpy_twin(quick_run, name):
                 assert r[f"err_{op}"] <= wl.TOLERANCE, (r["backend"], op, r[f"err_{op}"])
                 assert r[f"{op}_ms"] > 0 and r[f"{op}_repeats"] == 1
     assert wl.failures(result) == []
+    assert result["quick"] is True
+    for r in result["records"]:  # memory: both methods measured, the named one reported
+        assert r["memory_method"] == ("rss" if r["backend"] in ("jax", "torch") else "tracemalloc")
+        for op in wl.OPS:
+            assert r[f"{op}_tracemalloc_mb"] >= 0 and r[f"{op}_peak_mb"] == r[f"{op}_{r['memory_method']}_mb"]
+    slopes = {g["backend"]: g for g in result["growth"]["rows"]}
+    assert set(slopes) == expected and result["growth"]["widths"] == list(result["sizes"]["widths"])
+    assert [e["m"] for e in result["engine_ratios"]] == list(result["sizes"]["widths"])
+    for target in result["targets"]:  # tiny sizes: no verdict on targets about real ones
+        assert target["verdict"] == "not measured" and "not measured at this size" in target["measured"]
+
+
+def test_two_layer_reports_flop_rates_against_a_peak_estimate(quick_run):
+    result = quick_run[1]["results"]["two_layer"]
+    d = result["sizes"]["d"]
+    assert result["flops_per_pair"] == {"loss": 2 * d + 56, "grad": 6 * d + 115, "hvp": 10 * d + 134}
+    assert result["reference"] == "minigrad's chunked numpy twin"
+    peak = result["peak"]
+    if peak["gflops"] is not None:
+        assert peak["gflops"] == pytest.approx(peak["cores"] * peak["ghz"] * peak["flops_per_cycle"])
+    rates = result["flop_rates"]
+    assert [r["m"] for r in rates] == list(result["sizes"]["widths"])
+    numba = {r["m"]: r for r in result["records"] if r["backend"] == "numba"}
+    for rate in rates:
+        n, m = result["sizes"]["n"], rate["m"]
+        expected = result["flops_per_pair"]["hvp"] * n * m / (numba[m]["hvp_ms"] * 1e-3) / 1e9
+        assert rate["hvp_gflops"] == pytest.approx(expected)
+
+
+def test_peak_memory_sees_numpy_arrays_and_loglog_slopes_are_exact():
+    big = timing.peak_memory(lambda: np.ones(2 * 10**6).sum())  # 16 MB, freed at once
+    assert 15 < big["tracemalloc_mb"] < 17
+    if big["rss_mb"] is not None:
+        assert big["rss_mb"] < 17
+    assert timing.peak_memory(lambda: None)["tracemalloc_mb"] < 0.01
+    assert wl.loglog_slope([10, 100, 1000], [3.0, 30.0, 300.0]) == pytest.approx(1.0)
+    assert wl.loglog_slope([10, 100], [5.0, 0.05]) == pytest.approx(-2.0)
+    assert wl.loglog_slope([10], [1.0]) is None
 
 
 @pytest.mark.parametrize("name", ["two_layer", "deep"])
