@@ -101,7 +101,7 @@ def targets(result: dict) -> list[wl.Target]:
     ]
 
 
-def run(quick: bool = False, big: bool = False, out=wl.DEFAULT_OUT, threads: int | None = None,
+def run(quick: bool = False, big: bool = False, out=None, threads: int | None = None,
         peer_names=peers.PEER_NAMES, backends=wl.MINIGRAD_BACKENDS, verbose: bool = True) -> dict:
     """Check and time every backend, write NAME.json/.csv/_hvp.png under ``out``, print the report.
 

@@ -41,7 +41,16 @@ from . import timing
 MINIGRAD_BACKENDS = ("engine", "numpy", "numba")
 REFERENCE = "numpy"  # minigrad's closed forms in plain numpy: the twin every backend is checked against
 OPS = ("loss", "grad", "hvp")
-DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+DEFAULT_OUT = Path(__file__).resolve().parent / "results"  # ignored by git (benchmarks/.gitignore)
+QUICK_OUT = Path(__file__).resolve().parent / "results-quick"  # --quick: tiny sizes, kept apart
+
+
+def output_folder(out, quick: bool) -> Path:
+    """``out`` if given, else results/ (or results-quick/ for --quick, so that a quick run
+    never overwrites the numbers of a full one)."""
+    if out is not None:
+        return Path(out)
+    return QUICK_OUT if quick else DEFAULT_OUT
 TOLERANCE = 1e-8  # float64 closed forms and autodiff agree to ~1e-14; anything near 1e-8 is a bug
 MEMORY_METHODS = {"jax": "rss_mb", "torch": "rss_mb"}  # others: "tracemalloc_mb" (see the docstring)
 GROWTH_FROM = 10**4
@@ -95,7 +104,8 @@ class Target:
     workload: str
     target: str
     measured: str
-    verdict: str  # "met", "missed" or "not measured" (a backend or peer missing)
+    verdict: str  # "met", "missed" or "not measured" (a backend or peer missing, or --quick sizes)
+    values: dict = field(default_factory=dict)  # the measured numbers, e.g. {"m=10000": 0.31}
 
 
 def make_data(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -405,23 +415,25 @@ def ratio_target(result: dict, target: str, numerator: tuple[str, str], denomina
     numerator, denominator: (backend, op), e.g. ("numba", "hvp"); widths not run
     (quick mode, a missing peer) make the verdict "not measured" when none is left.
     """
-    parts, ok = [], True
+    parts, ok, values = [], True, {}
     for m in widths:
         top, bottom = find(result, numerator[0], m), find(result, denominator[0], m)
         if top is None or bottom is None:
             continue
         ratio = top[f"{numerator[1]}_ms"] / bottom[f"{denominator[1]}_ms"]
         parts.append(f"m={m}: {ratio:.2f}")
+        values[f"m={m}"] = ratio
         ok = ok and ratio <= bound
     if result.get("quick"):  # tiny sizes say nothing about the targets, which are about real ones
         shown = f" ({'; '.join(parts)})" if parts else ""
-        return Target(result["workload"], target, f"not measured at this size (--quick){shown}", "not measured")
+        return Target(result["workload"], target, f"not measured at this size (--quick){shown}", "not measured",
+                      values)
     if not parts:
-        missing = [b for b in (numerator[0], denominator[0])
+        missing = [b for b in dict.fromkeys((numerator[0], denominator[0]))
                    if not any(r["backend"] == b and r["status"] == "ok" for r in result["records"])]
         why = f"{', '.join(missing)} did not run" if missing else "no width in range"
         return Target(result["workload"], target, why, "not measured")
-    return Target(result["workload"], target, "; ".join(parts), "met" if ok else "missed")
+    return Target(result["workload"], target, "; ".join(parts), "met" if ok else "missed", values)
 
 
 def loglog_slope(x, y) -> float | None:
@@ -540,7 +552,8 @@ def add_cli_arguments(parser) -> None:
     """The options every workload takes (``python -m benchmarks.NAME --help``)."""
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one timed call (for the tests)")
     parser.add_argument("--big", action="store_true", help="also the largest widths (two-layer m = 10^6)")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"folder for JSON/CSV/PNG (default {DEFAULT_OUT})")
+    parser.add_argument("--out", default=None,
+                        help=f"folder for JSON/CSV/PNG (default {DEFAULT_OUT}; with --quick {QUICK_OUT})")
     parser.add_argument("--threads", type=int, default=timing.default_threads(),
                         help="threads for every library (default: the cores this process may use)")
     parser.add_argument("--peers", default=",".join(peers_module.PEER_NAMES),
@@ -600,7 +613,7 @@ def parse_peers(text: str) -> tuple[str, ...]:
     return names
 
 
-def run_and_report(workload: Workload, sizes: Sizes, targets_of: Callable, *, out=DEFAULT_OUT,
+def run_and_report(workload: Workload, sizes: Sizes, targets_of: Callable, *, out=None,
                    threads: int | None = None, peer_names=peers_module.PEER_NAMES,
                    backends=MINIGRAD_BACKENDS, verbose: bool = True) -> dict:
     """What ``python -m benchmarks.NAME`` does: threads, run, targets, files, printed report."""
@@ -615,7 +628,7 @@ def run_and_report(workload: Workload, sizes: Sizes, targets_of: Callable, *, ou
         result["flop_rates"] = flop_rates(result)
     found = targets_of(result)
     result["targets"] = [vars(t) for t in found]
-    write(result, out)
+    write(result, output_folder(out, sizes.quick))
     if verbose:
         print(report(result, found), flush=True)
     return result

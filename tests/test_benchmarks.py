@@ -6,7 +6,9 @@ No timing assertions: speed lives in the benchmark's output, not in the tests.
 import csv
 import json
 import os
+import shutil
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,3 +216,47 @@ def test_command_line_runs_one_workload_without_peers(tmp_path, capsys, monkeypa
     result = json.loads((tmp_path / "deep.json").read_text())
     assert {r["backend"] for r in result["records"]} == {"engine", "numpy"}  # DeepNet has no numba
     assert result["peers_loaded"] == {}
+
+
+def test_quick_runs_go_to_their_own_folder_and_both_are_ignored_by_git():
+    assert wl.output_folder(None, quick=True) == wl.QUICK_OUT != wl.output_folder(None, quick=False)
+    assert wl.output_folder("elsewhere", quick=True) == Path("elsewhere")
+    ignored = (Path(wl.__file__).parent / ".gitignore").read_text().split()
+    assert {"/results/", "/results-quick/"} <= set(ignored)
+
+
+def test_snapshot_keeps_full_runs_only_and_prints_ranges_over_runs(quick_run, tmp_path):
+    from benchmarks import snapshot
+
+    out, summary = quick_run
+    with pytest.raises(ValueError, match="full runs only"):
+        snapshot.save(out, tmp_path / "docs")
+    # Two "full" runs made from the quick one (the numbers do not matter here, the plumbing does).
+    for i, scale in enumerate((1.0, 2.0)):
+        run = tmp_path / f"run{i}"
+        shutil.copytree(out, run)
+        stored = json.loads((run / "summary.json").read_text())
+        stored["quick"] = False
+        for t in stored["targets"]:
+            t["values"] = {k: v * scale for k, v in t["values"].items()}
+        (run / "summary.json").write_text(json.dumps(stored))
+        result = json.loads((run / "two_layer.json").read_text())
+        result["environment"]["date_utc"] = f"2026-12-0{i + 1}T10:00:00+00:00"
+        (run / "two_layer.json").write_text(json.dumps(result))
+        folder = snapshot.save(run, tmp_path / "docs")
+        assert (folder / "summary.json").exists() and (folder / "two_layer.csv").exists()
+    assert (tmp_path / "docs" / "two_layer_hvp.png").exists()
+    runs = snapshot.load_runs(tmp_path / "docs")
+    assert len(runs) == 2 and runs[0]["name"].startswith("2026-12-01T1000Z")
+    text = snapshot.tables(runs)
+    assert text.count("| 2026-12-0") == 2 and "(2 runs:" in text
+    target = next(t for t in summary["targets"] if t["target"].startswith("engine HVP / engine loss"))
+    key, value = next(iter(target["values"].items()))
+    assert f"{key}: {value:.2f}-{2 * value:.2f}" in text  # a range over the two runs
+    assert snapshot.tables([]).startswith("No kept runs")
+
+
+def test_snapshot_refuses_a_quick_run_on_the_command_line(capsys):
+    with pytest.raises(SystemExit):
+        main(["--quick", "--snapshot"])
+    assert "--snapshot keeps full runs only" in capsys.readouterr().err
