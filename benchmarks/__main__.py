@@ -77,7 +77,7 @@ def main(argv=None) -> int:
 
         folder = snapshot.save(wl.output_folder(args.out, args.quick))
         print(f"\nkept in {folder}; the README tables from every kept run:\n")
-        print(snapshot.tables(snapshot.load_runs()))
+        print(snapshot.tables(snapshot.load_runs(), snapshot.DOCS))
     return 1 if summary["failures"] else 0
 
 

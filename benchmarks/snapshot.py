@@ -96,12 +96,17 @@ def _span(values, digits=2, unit="") -> str:
     return f"{low:.{digits}f}-{high:.{digits}f}{unit}"
 
 
-def tables(runs: list[dict]) -> str:
-    """Markdown for the README: the runs, then per machine the targets (ranges over runs)
-    and the two-layer times (ranges over runs)."""
+def tables(runs: list[dict], dest=DOCS) -> str:
+    """Markdown for the README: the runs, then per machine the targets, the two-layer times
+    and peak memory (ranges over runs); the newest HVP figure first if dest has one."""
     if not runs:
         return "No kept runs: make one with `python -m benchmarks --snapshot`."
-    lines = ["| run | machine | seconds | cores busy with others (max) | --big |", "|---|---|---|---|---|"]
+    lines = []
+    figure = Path(dest) / "two_layer_hvp.png"
+    if figure.exists():
+        relative = figure.relative_to(REPO) if figure.is_relative_to(REPO) else figure
+        lines += [f"![two-layer HVP time against the width, newest kept run]({relative.as_posix()})", ""]
+    lines += ["| run | machine | seconds | cores busy with others (max) | --big |", "|---|---|---|---|---|"]
     for run in runs:
         busy = _busy(run)
         lines.append(f"| {run['name']} | {machine(run)} | {run['summary']['seconds']:.0f} | "
@@ -138,6 +143,18 @@ def tables(runs: list[dict]) -> str:
                              if r["m"] == m and r["backend"] == backend and r["status"] == "ok"]
                     cells.append(_span(times, 3 if times and max(times) < 1 else 1, " ms"))
                 lines.append(f"| {_width(m)} | {op} | " + " | ".join(cells) + " |")
+        lines += ["", "| two-layer, m | HVP peak memory: " + " | ".join(_backends(group)) + " |",
+                  "|---|" + "---|" * len(_backends(group))]
+        for m in _widths(group):
+            cells = []
+            for backend in _backends(group):
+                peaks = [r["hvp_peak_mb"] for run in group for r in run["results"].get("two_layer", {}).get("records", [])
+                         if r["m"] == m and r["backend"] == backend and r.get("hvp_peak_mb") is not None]
+                method = next((r["memory_method"] for run in group
+                               for r in run["results"].get("two_layer", {}).get("records", [])
+                               if r["backend"] == backend and r.get("memory_method")), "")
+                cells.append(_span(peaks, 1, f" MB ({method})" if method else " MB"))
+            lines.append(f"| {_width(m)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -161,7 +178,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default=str(DOCS), help=f"folder of kept runs (default {DOCS})")
     args = parser.parse_args(argv)
-    print(tables(load_runs(args.runs)))
+    print(tables(load_runs(args.runs), args.runs))
     return 0
 
 

@@ -248,7 +248,8 @@ def test_snapshot_keeps_full_runs_only_and_prints_ranges_over_runs(quick_run, tm
     assert (tmp_path / "docs" / "two_layer_hvp.png").exists()
     runs = snapshot.load_runs(tmp_path / "docs")
     assert len(runs) == 2 and runs[0]["name"].startswith("2026-12-01T1000Z")
-    text = snapshot.tables(runs)
+    text = snapshot.tables(runs, tmp_path / "docs")
+    assert text.startswith("![two-layer HVP time") and "two_layer_hvp.png" in text
     assert text.count("| 2026-12-0") == 2 and "(2 runs:" in text
     target = next(t for t in summary["targets"] if t["target"].startswith("engine HVP / engine loss"))
     key, value = next(iter(target["values"].items()))
