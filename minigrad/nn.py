@@ -101,7 +101,7 @@ class _Net:
 
     A subclass sets d, activation, num_params, defines apply(theta, X), unflatten(theta),
     _param_text() (how p is counted, for error messages) and _kernel_args() (the
-    arguments after the data that its kernels in kernels.py take), and names its
+    arguments after the data that its kernels in minigrad/kernels/ take), and names its
     kernels with _kernel_prefix ("two_layer" or "deep").
     """
 
@@ -170,7 +170,7 @@ class _Net:
         return np.ascontiguousarray(array)
 
     def _kernel(self, what: str, backend: str):
-        """The kernels.py function for this net, e.g. two_layer_loss_hvp_numba."""
+        """The minigrad.kernels function for this net, e.g. two_layer_loss_hvp_numba."""
         return getattr(_kernels(), f"{self._kernel_prefix}_{what}_{backend}")
 
     # -- the engine's objective functions -------------------------------------------

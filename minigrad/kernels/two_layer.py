@@ -11,8 +11,8 @@ Three families with the same signatures and the same numbers (tests/test_kernels
     NAME_chunked_numpy  the same formulas applied to CHUNK_NEURONS neurons at a time, so
                         memory is O(p + n * chunk); the reference of the benchmark at
                         m = 10^6, where the plain twin would need ~20 GB.
-    NAME_numba          compiled loops that stream over neurons: O(p + n * threads) memory
-                        and no n x m array (see "Two passes" below).
+    NAME_numba          compiled loops that stream over neurons: O(p + n * (CHUNKS + threads))
+                        memory and no n x m array (see "Why two passes" below).
 
 Why two passes. The loss needs f(x_j) = sum over ALL neurons before any residual
 r_j = f(x_j) - y_j is known, and every neuron's rows of the gradient and HVP need r. So
@@ -65,7 +65,7 @@ import numba
 import numpy as np
 from numba import njit
 
-from .activations import TANH, _act_into, _act_scalar, _FAST, _tanh_scalar, act_derivatives_numpy  # noqa: F401
+from .activations import _FAST, TANH, _act_into, _tanh_scalar, act_derivatives_numpy
 
 # Neurons per chunk of the chunked numpy reference: (n, chunk) arrays of 8 MB at n = 256.
 CHUNK_NEURONS = 4096
