@@ -33,6 +33,7 @@ WORKLOAD = wl.Workload(
     make_net=_make_net,
     make_model=lambda m, d: functools.partial(peers.deep_output, d=d, widths=(m,) * DEPTH),
     backends=("engine", "numpy"),  # DeepNet has no numba backend (see minigrad/kernels/deep.py)
+    growth_note="here p ~ 2 m^2: work on the weight matrices grows like m^2",
 )
 
 

@@ -95,6 +95,7 @@ class Workload:
     reference: Callable | None = None
     reference_name: str = REFERENCE
     flops_per_pair: Callable | None = None
+    growth_note: str | None = None  # printed beside the growth slopes (what slope to expect)
 
 
 @dataclass
@@ -461,9 +462,18 @@ def growth(result: dict) -> dict:
         row = {"backend": backend, "widths": ms}
         for op in OPS:
             row[f"{op}_time"] = loglog_slope(ms, [r[f"{op}_ms"] for r in records])
-        row["hvp_memory"] = loglog_slope(ms, [r.get("hvp_peak_mb") for r in records])
+        # Resident-set growth is coarse (pages, reuse): below 1 MB it says nothing.
+        peaks = [r.get("hvp_peak_mb") for r in records]
+        if any(r.get("memory_method") == "rss" for r in records):
+            peaks = [None if p is None or p < 1.0 else p for p in peaks]
+        row["hvp_memory"] = loglog_slope(ms, peaks)
         rows.append(row)
-    return {"widths": over, "rows": rows}
+    note = None
+    if result.get("quick"):
+        note = "tiny --quick sizes: fixed costs dominate, the slopes mean little"
+    elif result.get("growth_note"):
+        note = result["growth_note"]
+    return {"widths": over, "rows": rows, "note": note}
 
 
 def growth_table(found: dict) -> str:
@@ -474,8 +484,8 @@ def growth_table(found: dict) -> str:
             for g in found["rows"]]
     title = (f"growth in m: log-log slope over m = {', '.join(map(str, found['widths']))} "
              "(1 = linear in the width; time and peak memory)")
-    if found["widths"] and max(found["widths"]) < GROWTH_FROM:
-        title += f" -- tiny widths only (m < {GROWTH_FROM}): fixed costs dominate, the slopes mean little"
+    if found.get("note"):
+        title += " -- " + found["note"]
     return title + "\n" + timing.format_table(["backend", "loss time", "grad time", "hvp time", "hvp memory"], rows)
 
 
@@ -620,6 +630,7 @@ def run_and_report(workload: Workload, sizes: Sizes, targets_of: Callable, *, ou
     if threads is not None:
         timing.set_threads(threads)
     result = run(workload, sizes, backends=backends, peer_names=peer_names, verbose=verbose)
+    result["growth_note"] = workload.growth_note
     result["growth"] = growth(result)
     result["engine_ratios"] = engine_ratios(result)
     if workload.flops_per_pair is not None:
