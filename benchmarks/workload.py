@@ -521,9 +521,9 @@ def flops_table(result: dict) -> str:
 
     lines = [f"numba GFLOP/s (% of peak): flops per (sample, neuron) pair at d = {result['sizes']['d']}: "
              + ", ".join(f"{op} {per_pair[op]}" for op in OPS)
-             + " (counted in minigrad/kernels/two_layer.py); peak estimate "
+             + " (counted in minigrad/kernels/two_layer.py); peak "
              + (f"{peak['gflops']:.0f} GFLOP/s = {peak['how']}" if peak.get("gflops") else peak.get("how", "unknown"))
-             + " (see benchmarks/timing.py: peak_gflops)",
+             + " (benchmarks/timing.py: peak_gflops)",
              timing.format_table(["m", "loss", "grad", "hvp"], [[str(r["m"])] + [cell(r, op) for op in OPS] for r in rows])]
     return "\n".join(lines)
 
