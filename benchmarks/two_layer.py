@@ -9,9 +9,10 @@ The reference every backend is checked against is minigrad's chunked numpy twin
 it needs O(p + n * 4096) memory; tests/test_kernels.py holds it to the plain twin).
 
 ``--big`` adds m = 10^6 (p = 1.1 * 10^7): there only minigrad's numba kernels run beside
-the chunked reference. One (n, m) array is 2 GB at that width and the plain numpy twin,
-the engine, autograd, torch and JAX hold several (about nine for the numpy HVP, ~20 GB),
-so they are skipped (BIG_WIDTH_LIMITS); numba streams over neurons and needs ~100 MB.
+the chunked reference. One (n, m) array is 2 GB at that width, and the plain numpy twin,
+the engine, autograd, torch and JAX hold several (the numpy HVP peaks at 1.6 GB at
+m = 10^5, so ~16 GB at 10^6), so they are skipped (BIG_WIDTH_LIMITS); numba streams over
+neurons and needs ~100 MB.
 
 Printed besides the times: each backend's peak memory, the log-log growth of time and
 memory in m, numba's GFLOP/s against the machine's estimated peak (flop counts in

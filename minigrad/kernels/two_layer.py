@@ -10,7 +10,7 @@ Three families with the same signatures and the same numbers (tests/test_kernels
                         hold n x m arrays (Z = X W^T and sigma of it), ~9 of them for the HVP.
     NAME_chunked_numpy  the same formulas applied to CHUNK_NEURONS neurons at a time, so
                         memory is O(p + n * chunk); the reference of the benchmark at
-                        m = 10^6, where the plain twin would need ~20 GB.
+                        m = 10^6, where the plain twin would need ~16 GB.
     NAME_numba          compiled loops that stream over neurons: O(p + n * (CHUNKS + threads))
                         memory and no n x m array (see "Why two passes" below).
 
