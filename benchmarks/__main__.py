@@ -1,4 +1,5 @@
-"""Command line: ``python -m benchmarks [--big] [--quick] [--only NAME] [--out DIR] [--threads N] [--peers LIST]``."""
+"""Command line: ``python -m benchmarks [--big] [--quick] [--only NAME] [--out DIR] [--threads N] [--peers LIST]
+[--snapshot]``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from . import timing
 from . import workload as wl
 
 
-def run_all(names=WORKLOADS, *, quick: bool = False, big: bool = False, out=wl.DEFAULT_OUT,
+def run_all(names=WORKLOADS, *, quick: bool = False, big: bool = False, out=None,
             threads: int | None = None, peer_names=None, verbose: bool = True) -> dict:
     """Run the named workloads in order; write summary.json (all targets, failures) under ``out``.
 
@@ -26,6 +27,7 @@ def run_all(names=WORKLOADS, *, quick: bool = False, big: bool = False, out=wl.D
         raise ValueError(f"unknown workload(s) {unknown}; the workloads are {WORKLOADS}")
     if threads is not None:
         timing.set_threads(threads)
+    out = wl.output_folder(out, quick)
     start = time.perf_counter()
     results, failures = {}, []
     for name in names:
@@ -62,9 +64,20 @@ def main(argv=None) -> int:
     wl.add_cli_arguments(parser)
     parser.add_argument("--only", action="append", choices=WORKLOADS,
                         help="run only this workload (repeatable); default: all")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="after a full run, keep a copy in docs/benchmarks/runs/ (tracked by git) and print "
+                             "the README tables (python -m benchmarks.snapshot prints them again)")
     args = parser.parse_args(argv)
+    if args.snapshot and args.quick:
+        parser.error("--snapshot keeps full runs only; drop --quick")
     summary = run_all(tuple(args.only or WORKLOADS), quick=args.quick, big=args.big, out=args.out,
                       threads=args.threads, peer_names=wl.parse_peers(args.peers))
+    if args.snapshot:
+        from . import snapshot
+
+        folder = snapshot.save(wl.output_folder(args.out, args.quick))
+        print(f"\nkept in {folder}; the README tables from every kept run:\n")
+        print(snapshot.tables(snapshot.load_runs(), snapshot.DOCS))
     return 1 if summary["failures"] else 0
 
 

@@ -43,6 +43,7 @@ import platform
 import statistics
 import sys
 import time
+import tracemalloc
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -148,6 +149,173 @@ def busy_cores(seconds: float = 0.2) -> float | None:
     if elapsed <= 0:
         return None
     return default_threads() * (1.0 - (idle1 - idle0) / elapsed)
+
+
+# ---------------------------------------------------------------------------
+# Memory: the peak extra memory of one call, two ways.
+# ---------------------------------------------------------------------------
+def _status_kb(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _reset_rss_peak() -> bool:
+    """Set this process's resident-set high-water mark (VmHWM) back to its current RSS
+    (Linux: writing 5 to /proc/self/clear_refs). False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_memory(fn) -> dict:
+    """Call ``fn()`` once and return its peak EXTRA memory in MB, measured two ways:
+
+    ``tracemalloc_mb``  the peak of the memory that Python objects and numpy arrays hold
+        during the call, above what they held before it (``tracemalloc``: numpy reports
+        every array buffer it allocates to it). Exact for everything numpy allocates,
+        including the arrays minigrad's numba kernels use (they allocate nothing in
+        compiled code: tests/test_kernels.py checks that); blind to memory that C/C++
+        libraries allocate themselves (XLA, torch).
+    ``rss_mb``  how far the resident set's high-water mark rose above the resident set
+        before the call (VmHWM, reset first through /proc/self/clear_refs; Linux only,
+        else None). Sees every allocator, but only pages touched, and memory reused from
+        earlier frees does not show as growth: a lower bound, coarse below ~1 MB.
+    """
+    import gc
+
+    gc.collect()
+    rss_ok = _reset_rss_peak()
+    rss_before = _status_kb("VmRSS") if rss_ok else None
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    traced_before = tracemalloc.get_traced_memory()[0]
+    try:
+        fn()
+        traced_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+    hwm = _status_kb("VmHWM") if rss_ok else None
+    rss = None if hwm is None or rss_before is None else max(0, hwm - rss_before) / 1024
+    return {"tracemalloc_mb": (traced_peak - traced_before) / 2**20, "rss_mb": rss}
+
+
+# ---------------------------------------------------------------------------
+# The machine's peak float64 rate, estimated from what the CPU says it is.
+# ---------------------------------------------------------------------------
+def _cpuinfo() -> dict:
+    """flags (set) and clock (GHz) of the first CPU in /proc/cpuinfo; empty if not on Linux."""
+    info: dict = {"flags": set(), "ghz": None, "bogomips": None}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return info
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "flags" and not info["flags"]:
+            info["flags"] = set(value.split())
+        elif key == "cpu MHz" and info["ghz"] is None:
+            info["ghz"] = float(value) / 1e3
+        elif key == "bogomips" and info["bogomips"] is None:
+            info["bogomips"] = float(value)
+    return info
+
+
+def peak_gflops(cores: int | None = None) -> dict:
+    """The peak float64 rate: an ESTIMATE (cores x clock x flops per cycle per core) and a
+    MEASUREMENT (``measured_peak_gflops``); "gflops" is the larger of the two.
+
+    Flops per cycle per core from the CPU flags, a fused multiply-add counting 2 flops:
+
+        avx512f     16  (8 doubles x 2, one 512-bit FMA per cycle; AMD Zen 4 runs it as two
+                         256-bit halves. Intel Xeons with TWO 512-bit FMA units reach 32:
+                         there the fraction of peak printed is twice too high)
+        avx2 + fma  16  (two 256-bit FMA pipes: 2 x 4 doubles x 2)
+        avx          8  (a 256-bit add and a 256-bit multiply per cycle)
+        otherwise    4  (SSE2)
+
+    Clock: "cpu MHz" of /proc/cpuinfo (the current clock; a virtual machine reports its
+    nominal one), else bogomips / 2. Turbo clocks and AVX-512 down-clocking move the true
+    peak by +-20 %: read the fraction of peak as a rough figure.
+    Returns {"gflops", "how", "estimate_gflops", "estimate_how", "measured_gflops", "cores",
+    "ghz", "flops_per_cycle"}; gflops is None if both are unknown.
+    """
+    info = _cpuinfo()
+    cores = cores or default_threads()
+    measured = measured_peak_gflops(cores)
+    flags = info["flags"]
+    if "avx512f" in flags:
+        per_cycle, isa = 16, "avx512f"
+    elif "avx2" in flags and "fma" in flags:
+        per_cycle, isa = 16, "avx2+fma"
+    elif "avx" in flags:
+        per_cycle, isa = 8, "avx"
+    else:
+        per_cycle, isa = 4, "sse2"
+    ghz = info["ghz"] or (info["bogomips"] / 2e3 if info["bogomips"] else None)
+    gflops = None if ghz is None else cores * ghz * per_cycle
+    how = (f"{cores} cores x {ghz:.2f} GHz x {per_cycle} flops/cycle ({isa})" if ghz
+           else "clock unknown (no /proc/cpuinfo)")
+    result = {"estimate_gflops": gflops, "cores": cores, "ghz": ghz, "flops_per_cycle": per_cycle,
+              "estimate_how": how, "measured_gflops": measured}
+    # The fraction of peak is taken against the larger of the two: a measured FMA loop beats
+    # the estimate when the clock boosts above the nominal one /proc/cpuinfo shows (measured
+    # on this project's AMD EPYC VM: 58 GFLOP/s on one core, 2.6 GHz x 16 = 42 estimated,
+    # i.e. ~3.7 GHz), and the estimate wins when other processes take cycles from the loop.
+    candidates = [g for g in (gflops, measured) if g]
+    result["gflops"] = max(candidates) if candidates else None
+    result["how"] = (f"max of measured FMA loop {measured:.0f} GFLOP/s on {cores} threads and estimate "
+                     f"{how} = {gflops:.0f}" if measured and gflops else how)
+    return result
+
+
+def _fma_loop():
+    """A numba loop of 64 independent multiply-add chains: the fastest float64 code there is
+    (LLVM keeps the chains in vector registers and issues one FMA per vector per step)."""
+    from numba import njit
+
+    @njit(fastmath=True, nogil=True, cache=True)
+    def chains(reps, a, b):
+        acc = np.ones(64)
+        for _ in range(reps):
+            for k in range(64):
+                acc[k] = acc[k] * a + b
+        return acc.sum()
+
+    return chains
+
+
+def measured_peak_gflops(threads: int, seconds: float = 0.1, trials: int = 5) -> float | None:
+    """The float64 rate of ``threads`` concurrent FMA loops (Python threads, each running the
+    compiled loop with the GIL released, as minigrad's kernels do): best of ``trials`` runs
+    of about ``seconds`` each, 2 flops per multiply-add. None if numba is not available."""
+    try:
+        chains = _fma_loop()
+    except ImportError:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    chains(10, 0.999, 0.001)  # compile (or load from the cache)
+    start = time.perf_counter()
+    chains(100_000, 0.999999, 1e-7)
+    reps = max(1000, int(100_000 * seconds / max(time.perf_counter() - start, 1e-6)))
+    best = 0.0
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for _ in range(trials):
+            start = time.perf_counter()
+            list(pool.map(lambda _: chains(reps, 0.999999, 1e-7), range(threads)))
+            best = max(best, threads * 2 * 64 * reps / (time.perf_counter() - start) / 1e9)
+    return best
 
 
 @dataclass

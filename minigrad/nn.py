@@ -7,7 +7,7 @@ so a network here is a recipe for a function f(theta, x), not a bag of layer obj
     theta0 = net.init(seed=0)                  # ndarray (p,), N(0, 1) entries
     net.apply(theta0, X)                       # outputs (n,) as an ndarray
     net.apply(mg.Tensor(theta0), X)            # the same, as a Tensor with its graph
-    net.loss_hvp(theta0, X, y, v, backend="numba")
+    net.loss_hvp(theta0, X, y, v, backend="numba")     # TwoLayerNet; DeepNet: "numpy"
 
 Every parameter is drawn N(0, 1) and each layer's pre-activation is divided by
 sqrt(fan-in) at apply time, where the fan-in m of a layer is the number of inputs
@@ -18,16 +18,22 @@ scaling a wide network stays O(1) at initialization and its Hessian shrinks like
 Derivatives come from one of three backends, which agree to rounding error (tests/test_nn.py):
 
     "engine"  the Tensor graph and mg.grad / mg.hvp / mg.jacobian: nothing written by hand;
-    "numpy"   closed forms in numpy (minigrad/kernels.py, *_numpy);
-    "numba"   the same closed forms compiled with numba (kernels.py, *_numba): the fast one.
+    "numpy"   closed forms in numpy (minigrad/kernels/, *_numpy);
+    "numba"   the same closed forms compiled with numba (kernels/two_layer.py, *_numba): the
+              fast one, TwoLayerNet only. DeepNet has "engine" and "numpy": its numba twin
+              measured no faster than numpy (the time is in BLAS matrix products) and cost
+              ~15 s of compiling, so it was removed; backend="numba" raises a ValueError.
 
 Importing this module does not import numba; the first "numpy" or "numba" call imports
 minigrad.kernels (and numba with it), and each numba kernel compiles at its first call.
+
+A net's parameters go back and forth between theta and its arrays with
+``parts = net.unflatten(theta)`` and ``net.flatten(parts)``, for both nets:
+``net.flatten(net.unflatten(theta))`` is theta.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -72,9 +78,15 @@ def _check_activation(name, where: str) -> str:
     return name
 
 
-def _check_backend(backend, where: str) -> str:
-    if not isinstance(backend, str) or backend not in BACKENDS:
-        raise ValueError(f"{where}: unknown backend {backend!r}; choose one of {', '.join(map(repr, BACKENDS))}")
+def _check_backend(backend, where: str, backends=BACKENDS) -> str:
+    if backend == "numba" and "numba" not in backends:
+        raise ValueError(
+            f"{where}: DeepNet has no backend='numba' (its compiled twin measured no faster than numpy, "
+            f"whose time is in BLAS matrix products, and took ~15 s to compile); use backend='numpy' "
+            f"(same closed forms) or 'engine'"
+        )
+    if not isinstance(backend, str) or backend not in backends:
+        raise ValueError(f"{where}: unknown backend {backend!r}; choose one of {', '.join(map(repr, backends))}")
     return backend
 
 
@@ -89,7 +101,7 @@ class _Net:
 
     A subclass sets d, activation, num_params, defines apply(theta, X), unflatten(theta),
     _param_text() (how p is counted, for error messages) and _kernel_args() (the
-    arguments after the data that its kernels in kernels.py take), and names its
+    arguments after the data that its kernels in minigrad/kernels/ take), and names its
     kernels with _kernel_prefix ("two_layer" or "deep").
     """
 
@@ -97,6 +109,7 @@ class _Net:
     activation: str
     num_params: int
     _kernel_prefix: str
+    backends = BACKENDS  # the backends this net has (DeepNet: no "numba")
 
     # -- parameters -----------------------------------------------------------
     def init(self, seed) -> np.ndarray:
@@ -157,7 +170,7 @@ class _Net:
         return np.ascontiguousarray(array)
 
     def _kernel(self, what: str, backend: str):
-        """The kernels.py function for this net, e.g. two_layer_loss_hvp_numba."""
+        """The minigrad.kernels function for this net, e.g. two_layer_loss_hvp_numba."""
         return getattr(_kernels(), f"{self._kernel_prefix}_{what}_{backend}")
 
     # -- the engine's objective functions -------------------------------------------
@@ -174,7 +187,7 @@ class _Net:
         where = f"{self._name}.loss"
         theta, X = self._theta(theta, where), self._X(X, where)
         y = self._y(y, X.shape[0], where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             with no_grad():
                 return self._loss_tensor(Tensor(theta), X, y).item()
         return float(self._kernel("loss", backend)(theta, X, y, *self._kernel_args()))
@@ -184,7 +197,7 @@ class _Net:
         where = f"{self._name}.loss_grad"
         theta, X = self._theta(theta, where), self._X(X, where)
         y = self._y(y, X.shape[0], where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             return grad(lambda t: self._loss_tensor(t, X, y))(theta)
         return self._kernel("loss_grad", backend)(theta, X, y, *self._kernel_args())
 
@@ -197,7 +210,7 @@ class _Net:
         where = f"{self._name}.loss_hvp"
         theta, X = self._theta(theta, where), self._X(X, where)
         y, v = self._y(y, X.shape[0], where), self._v(v, where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             return hvp(lambda t: self._loss_tensor(t, X, y), theta, v)
         return self._kernel("loss_hvp", backend)(theta, X, y, v, *self._kernel_args())
 
@@ -206,7 +219,7 @@ class _Net:
         """f(theta, x), a float, for one input x (d,)."""
         where = f"{self._name}.output"
         theta, x = self._theta(theta, where), self._x(x, where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             with no_grad():
                 return self._output_tensor(Tensor(theta), x).item()
         return float(self._kernel("outputs", backend)(theta, x.reshape(1, -1), *self._kernel_args())[0])
@@ -215,7 +228,7 @@ class _Net:
         """grad_theta f(theta, x), shape (p,), for one input x (d,)."""
         where = f"{self._name}.output_grad"
         theta, x = self._theta(theta, where), self._x(x, where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             return grad(lambda t: self._output_tensor(t, x))(theta)
         return self._kernel("output_grad", backend)(theta, x, *self._kernel_args())
 
@@ -223,7 +236,7 @@ class _Net:
         """(Hess_theta f(theta, x)) v, shape (p,): the Hessian of the output (p, p) times v (p,)."""
         where = f"{self._name}.output_hvp"
         theta, x, v = self._theta(theta, where), self._x(x, where), self._v(v, where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             return hvp(lambda t: self._output_tensor(t, x), theta, v)
         return self._kernel("output_hvp", backend)(theta, x, v, *self._kernel_args())
 
@@ -234,7 +247,7 @@ class _Net:
         """
         where = f"{self._name}.jacobian"
         theta, X = self._theta(theta, where), self._X(X, where)
-        if _check_backend(backend, where) == "engine":
+        if _check_backend(backend, where, self.backends) == "engine":
             return jacobian(lambda t: self.apply(t, X), theta)
         return self._kernel("jacobian", backend)(theta, X, *self._kernel_args())
 
@@ -283,8 +296,24 @@ class TwoLayerNet(_Net):
             return theta[:md].reshape(self.m, self.d), theta[md:]
         return theta[:md].reshape(self.m, self.d).copy(), theta[md:].copy()
 
-    def flatten(self, W, v) -> np.ndarray:
-        """theta = [W.ravel(), v], shape (p,), from W (m, d) and v (m,)."""
+    def flatten(self, parts, v=None) -> np.ndarray:
+        """theta = [W.ravel(), v], shape (p,), from parts = (W (m, d), v (m,)), what unflatten
+        returns: ``net.flatten(net.unflatten(theta))`` is theta, as for DeepNet.
+
+        ``flatten(W, v)`` (two arguments, the older form) is accepted too.
+        """
+        if v is None:
+            if isinstance(parts, np.ndarray) or not hasattr(parts, "__len__") or len(parts) != 2:
+                if isinstance(parts, np.ndarray):
+                    got = f"an array of shape {parts.shape}"
+                elif hasattr(parts, "__len__"):
+                    got = f"a {type(parts).__name__} of {len(parts)} items"
+                else:
+                    got = repr(parts)
+                raise ValueError(f"TwoLayerNet.flatten: expected parts = (W, v), what unflatten returns, got {got}")
+            W, v = parts
+        else:
+            W = parts
         W, v = as_float_array(W, "TwoLayerNet.flatten: W"), as_float_array(v, "TwoLayerNet.flatten: v")
         if W.shape != (self.m, self.d) or v.shape != (self.m,):
             raise ValueError(
@@ -329,6 +358,7 @@ class DeepNet(_Net):
     """
 
     _kernel_prefix = "deep"
+    backends = ("engine", "numpy")
 
     def __init__(self, d: int, widths, activation: str = "tanh", output_activation: str = "linear"):
         self.d = whole_number(d, "DeepNet: d")
@@ -356,14 +386,6 @@ class DeepNet(_Net):
     def _kernel_args(self) -> tuple:
         codes = _kernels().ACTIVATION_CODES
         return np.array(self.widths, dtype=np.int64), codes[self.activation], codes[self.output_activation]
-
-    def _kernel(self, what: str, backend: str):
-        if backend == "numba" and importlib.util.find_spec("scipy") is None:
-            raise ImportError(
-                "DeepNet with backend='numba' multiplies matrices with numba's np.dot, which needs scipy: "
-                "pip install scipy, or use backend='numpy'"
-            )
-        return super()._kernel(what, backend)
 
     def unflatten(self, theta) -> list:
         """[W^1 (m_1, d), ..., W^L (m_L, m_{L-1}), v (m_L,)] from theta (p,).

@@ -6,7 +6,9 @@ No timing assertions: speed lives in the benchmark's output, not in the tests.
 import csv
 import json
 import os
+import shutil
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,7 +32,7 @@ def test_every_backend_agrees_with_the_numpy_twin(quick_run, name):
     loaded = set(result["peers_loaded"])
     assert loaded | set(result["peers_skipped"]) == set(peers.PEER_NAMES)
     assert not loaded & set(result["peers_skipped"])
-    expected = set(wl.MINIGRAD_BACKENDS) | loaded
+    expected = set(wl.MINIGRAD_BACKENDS if name == "two_layer" else ("engine", "numpy")) | loaded
     for m in result["sizes"]["widths"]:
         records = [r for r in result["records"] if r["m"] == m]
         assert {r["backend"] for r in records} == expected
@@ -40,6 +42,46 @@ def test_every_backend_agrees_with_the_numpy_twin(quick_run, name):
                 assert r[f"err_{op}"] <= wl.TOLERANCE, (r["backend"], op, r[f"err_{op}"])
                 assert r[f"{op}_ms"] > 0 and r[f"{op}_repeats"] == 1
     assert wl.failures(result) == []
+    assert result["quick"] is True
+    for r in result["records"]:  # memory: both methods measured, the named one reported
+        assert r["memory_method"] == ("rss" if r["backend"] in ("jax", "torch") else "tracemalloc")
+        for op in wl.OPS:
+            assert r[f"{op}_tracemalloc_mb"] >= 0 and r[f"{op}_peak_mb"] == r[f"{op}_{r['memory_method']}_mb"]
+    slopes = {g["backend"]: g for g in result["growth"]["rows"]}
+    assert set(slopes) == expected and result["growth"]["widths"] == list(result["sizes"]["widths"])
+    assert [e["m"] for e in result["engine_ratios"]] == list(result["sizes"]["widths"])
+    for target in result["targets"]:  # tiny sizes: no verdict on targets about real ones
+        assert target["verdict"] == "not measured" and "not measured at this size" in target["measured"]
+
+
+def test_two_layer_reports_flop_rates_against_a_peak_estimate(quick_run):
+    result = quick_run[1]["results"]["two_layer"]
+    d = result["sizes"]["d"]
+    assert result["flops_per_pair"] == {"loss": 2 * d + 56, "grad": 6 * d + 115, "hvp": 10 * d + 134}
+    assert result["reference"] == "minigrad's chunked numpy twin"
+    peak = result["peak"]
+    if peak["estimate_gflops"] is not None:
+        assert peak["estimate_gflops"] == pytest.approx(peak["cores"] * peak["ghz"] * peak["flops_per_cycle"])
+    assert peak["measured_gflops"] > 0  # the FMA loop ran
+    assert peak["gflops"] == max(g for g in (peak["estimate_gflops"], peak["measured_gflops"]) if g)
+    rates = result["flop_rates"]
+    assert [r["m"] for r in rates] == list(result["sizes"]["widths"])
+    numba = {r["m"]: r for r in result["records"] if r["backend"] == "numba"}
+    for rate in rates:
+        n, m = result["sizes"]["n"], rate["m"]
+        expected = result["flops_per_pair"]["hvp"] * n * m / (numba[m]["hvp_ms"] * 1e-3) / 1e9
+        assert rate["hvp_gflops"] == pytest.approx(expected)
+
+
+def test_peak_memory_sees_numpy_arrays_and_loglog_slopes_are_exact():
+    big = timing.peak_memory(lambda: np.ones(2 * 10**6).sum())  # 16 MB, freed at once
+    assert 15 < big["tracemalloc_mb"] < 17
+    if big["rss_mb"] is not None:
+        assert big["rss_mb"] < 17
+    assert timing.peak_memory(lambda: None)["tracemalloc_mb"] < 0.01
+    assert wl.loglog_slope([10, 100, 1000], [3.0, 30.0, 300.0]) == pytest.approx(1.0)
+    assert wl.loglog_slope([10, 100], [5.0, 0.05]) == pytest.approx(-2.0)
+    assert wl.loglog_slope([10], [1.0]) is None
 
 
 @pytest.mark.parametrize("name", ["two_layer", "deep"])
@@ -62,8 +104,12 @@ def test_cold_start_reports_import_and_cached_first_calls(quick_run):
     out, summary = quick_run
     result = summary["results"]["cold_start"]
     assert result["import_loads_numba"] is False
-    ops = {(c["net"], c["op"]) for c in result["first_calls"]}
-    assert ops == {(net, op) for net in ("two_layer", "deep") for op in wl.OPS}
+    ops = [(c["net"], c["op"]) for c in result["first_calls"]]
+    two_layer = ["loss", "grad", "hvp", "output", "output_grad", "output_hvp", "jacobian"]
+    assert ops == [("two_layer", op) for op in two_layer] + [
+        ("sgd", "least_squares"), ("activations", "tanh (tests only)"), ("activations", "act_derivatives (tests only)")]
+    compile_target = next(t for t in result["targets"] if "first-ever compile" in t["target"])
+    assert compile_target["verdict"] == "not measured" and "at this size" in compile_target["measured"]
     for call in result["first_calls"]:
         assert call["first_ever_s"] is None  # --quick does not compile from an empty cache
         assert min(call["cached_first_s"], call["second_call_s"]) > 0
@@ -168,7 +214,52 @@ def test_command_line_runs_one_workload_without_peers(tmp_path, capsys, monkeypa
                 os.environ[name] = value
     assert status == 0
     printed = capsys.readouterr().out
-    assert "Deep tanh net" in printed and "deep numba HVP faster than torch" in printed
+    assert "Deep tanh net" in printed and "deep numpy HVP faster than torch" in printed
     result = json.loads((tmp_path / "deep.json").read_text())
-    assert {r["backend"] for r in result["records"]} == set(wl.MINIGRAD_BACKENDS)
+    assert {r["backend"] for r in result["records"]} == {"engine", "numpy"}  # DeepNet has no numba
     assert result["peers_loaded"] == {}
+
+
+def test_quick_runs_go_to_their_own_folder_and_both_are_ignored_by_git():
+    assert wl.output_folder(None, quick=True) == wl.QUICK_OUT != wl.output_folder(None, quick=False)
+    assert wl.output_folder("elsewhere", quick=True) == Path("elsewhere")
+    ignored = (Path(wl.__file__).parent / ".gitignore").read_text().split()
+    assert {"/results/", "/results-quick/"} <= set(ignored)
+
+
+def test_snapshot_keeps_full_runs_only_and_prints_ranges_over_runs(quick_run, tmp_path):
+    from benchmarks import snapshot
+
+    out, summary = quick_run
+    with pytest.raises(ValueError, match="full runs only"):
+        snapshot.save(out, tmp_path / "docs")
+    # Two "full" runs made from the quick one (the numbers do not matter here, the plumbing does).
+    for i, scale in enumerate((1.0, 2.0)):
+        run = tmp_path / f"run{i}"
+        shutil.copytree(out, run)
+        stored = json.loads((run / "summary.json").read_text())
+        stored["quick"] = False
+        for t in stored["targets"]:
+            t["values"] = {k: v * scale for k, v in t["values"].items()}
+        (run / "summary.json").write_text(json.dumps(stored))
+        result = json.loads((run / "two_layer.json").read_text())
+        result["environment"]["date_utc"] = f"2026-12-0{i + 1}T10:00:00+00:00"
+        (run / "two_layer.json").write_text(json.dumps(result))
+        folder = snapshot.save(run, tmp_path / "docs")
+        assert (folder / "summary.json").exists() and (folder / "two_layer.csv").exists()
+    assert (tmp_path / "docs" / "two_layer_hvp.png").exists()
+    runs = snapshot.load_runs(tmp_path / "docs")
+    assert len(runs) == 2 and runs[0]["name"].startswith("2026-12-01T1000Z")
+    text = snapshot.tables(runs, tmp_path / "docs")
+    assert text.startswith("![two-layer HVP time") and "two_layer_hvp.png" in text
+    assert text.count("| 2026-12-0") == 2 and "(2 runs:" in text
+    target = next(t for t in summary["targets"] if t["target"].startswith("engine HVP / engine loss"))
+    key, value = next(iter(target["values"].items()))
+    assert f"{key}: {value:.2f}-{2 * value:.2f}" in text  # a range over the two runs
+    assert snapshot.tables([]).startswith("No kept runs")
+
+
+def test_snapshot_refuses_a_quick_run_on_the_command_line(capsys):
+    with pytest.raises(SystemExit):
+        main(["--quick", "--snapshot"])
+    assert "--snapshot keeps full runs only" in capsys.readouterr().err

@@ -6,7 +6,6 @@ a kernel in a debugger, run the tests with NUMBA_DISABLE_JIT=1: every @njit func
 runs as plain Python (prange as range), so breakpoints and print() work inside it.
 """
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad import kernels as K
+from minigrad.kernels import two_layer as TL
 from minigrad import nn
 
 CODES = sorted(K.ACTIVATION_CODES.values())
@@ -190,82 +190,146 @@ def test_two_layer_numpy_twins_against_a_direct_formula(n, d, m, seed):
     assert_twins(K.two_layer_loss_grad_numpy(theta, X, y, K.TANH), J.T @ (f - y) / n, 1e-13)
 
 
-def test_two_layer_numba_gives_the_same_bits_on_one_thread_and_on_all(monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_two_layer_numba_gives_the_same_bits_whatever_the_thread_count(monkeypatch, threads):
     """Chunks are fixed (CHUNKS), not per thread, so sums are added in the same order.
-    PARALLEL_MIN_WORK = 0 makes this small problem run on as many threads as it is given."""
-    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0)
+    PARALLEL_MIN_WORK = 0 and a patched thread count split this small problem over 1, 2, 3
+    or 7 Python threads (more than the cores: the split itself is under test)."""
     X, y, theta, vec = _draw(np.random.default_rng(5), 9, 3, 100 * 4)
     calls = _two_layer_calls(X, y, theta, vec)
-    before = numba.get_num_threads()
+    monkeypatch.setattr(TL, "PARALLEL_MIN_WORK", 10**12)
+    serial = {name: getattr(K, f"two_layer_{name}_numba")(*calls[name], K.TANH) for name in TWO_LAYER}
+    monkeypatch.setattr(TL, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(TL.numba, "get_num_threads", lambda: threads)
+    for name in TWO_LAYER:
+        many = getattr(K, f"two_layer_{name}_numba")(*calls[name], K.TANH)
+        assert np.array_equal(many, serial[name]), name
+        assert_twins(many, getattr(K, f"two_layer_{name}_numpy")(*calls[name], K.TANH), what=name)
+
+
+def test_run_chunks_covers_every_chunk_once_with_its_own_scratch():
+    seen = []
+
+    def kernel(tag, scratch, first, last):  # a plain function stands in for a compiled loop
+        seen.append((tag, scratch.shape, first, last))
+        scratch[...] = first
+
+    for threads, count in [(1, 5), (2, 5), (3, 32), (7, 4)]:
+        seen.clear()
+        TL._run_chunks(kernel, ("t",), count, threads, (2, 3))
+        ranges = sorted((first, last) for _, _, first, last in seen)
+        assert len(ranges) == min(threads, count) and all(shape == (2, 3) for _, shape, _, _ in seen)
+        assert ranges[0][0] == 0 and ranges[-1][1] == count
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))  # contiguous, no overlap
+
+
+def test_run_chunks_reraises_a_worker_error():
+    def kernel(scratch, first, last):
+        if first > 0:
+            raise RuntimeError("boom in a worker")
+
+    with pytest.raises(RuntimeError, match="boom in a worker"):
+        TL._run_chunks(kernel, (), 4, 2, (1,))
+
+
+def test_small_two_layer_problems_run_on_one_thread(monkeypatch):
+    """Below PARALLEL_MIN_WORK = n m (d + 20) one thread; above it numba.get_num_threads()."""
+    threshold = K.PARALLEL_MIN_WORK
+    assert 20 * 1000 * (1 + 20) < threshold <= 64 * 1000 * (3 + 20)  # the two sizes below
+    monkeypatch.setattr(TL.numba, "get_num_threads", lambda: 5)
+    assert TL._threads(20, 1000, 1) == 1
+    assert TL._threads(64, 1000, 3) == 5
+    used = []
+    real = TL._run_chunks
+    monkeypatch.setattr(TL, "_run_chunks", lambda k, a, c, threads, s: used.append(threads) or real(k, a, c, threads, s))
+    X, y, theta, vec = _draw(np.random.default_rng(6), 20, 1, 1000 * 2)
+    K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
+    assert used == [1, 1]  # pass 1 and pass 2
+
+
+def test_numba_kernels_allocate_nothing_that_tracemalloc_cannot_see(monkeypatch):
+    """The benchmark measures the numba backend's memory with tracemalloc, which sees numpy's
+    allocations only: the compiled loops must allocate no arrays themselves. NRT's counter
+    counts one allocation per array passed in (its small MemInfo header) and one per array
+    made inside compiled code; so the count must equal the arrays passed in."""
+    from numba.core.runtime import _nrt_python, rtsys
+
+    passed = []
+    real = TL._run_chunks
+
+    def counting(kernel, args, count, threads, scratch_shape):
+        passed.append(sum(isinstance(a, np.ndarray) for a in args) + 1)  # + the scratch block
+        return real(kernel, args, count, 1, scratch_shape)  # one thread: one call per pass
+
+    monkeypatch.setattr(TL, "_run_chunks", counting)
+    X, y, theta, vec = _draw(np.random.default_rng(8), 16, 3, 50 * 4)
+    calls = _two_layer_calls(X, y, theta, vec)
+    _nrt_python.memsys_enable_stats()  # NRT's allocation counters (off by default)
     try:
         for name in TWO_LAYER:
             kernel = getattr(K, f"two_layer_{name}_numba")
-            numba.set_num_threads(1)
-            one = kernel(*calls[name], K.TANH)
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-            many = kernel(*calls[name], K.TANH)
-            assert np.array_equal(one, many), name
-            assert_twins(many, getattr(K, f"two_layer_{name}_numpy")(*calls[name], K.TANH), what=name)
+            kernel(*calls[name], K.TANH)  # compile first
+            passed.clear()
+            before = rtsys.get_allocation_stats().alloc
+            kernel(*calls[name], K.TANH)
+            assert rtsys.get_allocation_stats().alloc - before == sum(passed), name
+        before = rtsys.get_allocation_stats().alloc
+        K.tanh_numba(np.ones(3))  # the counter sees allocations inside: this one makes its result
+        assert rtsys.get_allocation_stats().alloc - before > 1
     finally:
-        numba.set_num_threads(before)
+        _nrt_python.memsys_disable_stats()
 
 
-def test_small_two_layer_problems_run_on_one_thread_and_restore_the_thread_count(monkeypatch):
-    """Below PARALLEL_MIN_WORK = n m (d + 20) the wrappers set one thread and then restore the
-    caller's count; above it they leave the count alone. The bits are the same either way."""
-    calls = []
-    set_num_threads = numba.set_num_threads
-
-    def spy(count):
-        calls.append(count)
-        set_num_threads(count)
-
-    monkeypatch.setattr(numba, "set_num_threads", spy)
-    before, threshold = numba.get_num_threads(), K.PARALLEL_MIN_WORK
-    assert 20 * 1000 * (1 + 20) < threshold <= 64 * 1000 * (3 + 20)  # the two sizes below
-    X, y, theta, vec = _draw(np.random.default_rng(6), 20, 1, 1000 * 2)
-    serial = K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
-    assert calls == [1, before] and numba.get_num_threads() == before
-    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", 0)  # now the same problem runs on every thread
-    assert np.array_equal(K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH), serial)
-    assert calls == [1, before]
-    monkeypatch.setattr(K, "PARALLEL_MIN_WORK", threshold)
-    X, y, theta, vec = _draw(np.random.default_rng(7), 64, 3, 1000 * 4)
-    K.two_layer_loss_hvp_numba(theta, X, y, vec, K.TANH)
-    assert calls == [1, before]
-
-
-DEEP = ["outputs", "loss", "loss_grad", "loss_hvp", "output_grad", "output_hvp", "jacobian"]
-
-
-@settings(max_examples=40)
-@given(n=st.integers(1, 5), d=st.integers(1, 4), widths=st.lists(st.integers(1, 5), min_size=1, max_size=3),
-       code=st.sampled_from(CODES), out_code=st.sampled_from(CODES), seed=st.integers(0, 2**31))
-def test_deep_twins(n, d, widths, code, out_code, seed):
-    fan_ins = [d] + widths[:-1]
-    p = sum(m * f for m, f in zip(widths, fan_ins)) + widths[-1]
-    calls = _two_layer_calls(*_draw(np.random.default_rng(seed), n, d, p))
-    widths = np.array(widths, dtype=np.int64)
-    for name in DEEP:
-        a = getattr(K, f"deep_{name}_numba")(*calls[name], widths, code, out_code)
-        b = getattr(K, f"deep_{name}_numpy")(*calls[name], widths, code, out_code)
-        assert_twins(a, b, what=name)
-
-
-@settings(max_examples=10)
-@given(n=st.integers(1, 5), d=st.integers(1, 3), m=st.integers(1, 5), code=st.sampled_from(CODES),
-       seed=st.integers(0, 2**31))
-def test_deep_with_one_layer_is_the_two_layer_net_on_scaled_inputs(n, d, m, code, seed):
-    """DeepNet divides the first layer by sqrt(d); TwoLayerNet does not: f_deep(X) = f_two(X / sqrt d).
-    Two kernel families written separately, held together (outputs, gradients, HVPs)."""
+@settings(max_examples=25)
+@given(n=st.integers(1, 6), d=st.integers(1, 4), m=st.integers(1, 40), chunk=st.integers(1, 17),
+       code=st.sampled_from(CODES), seed=st.integers(0, 2**31))
+def test_two_layer_chunked_reference_matches_the_plain_twin(n, d, m, chunk, code, seed):
+    """The benchmark's reference at m = 10^6 (blocks of neurons) against the plain twin at
+    small m, with blocks from 1 neuron to more than m (one block)."""
     X, y, theta, vec = _draw(np.random.default_rng(seed), n, d, m * (d + 1))
-    widths, Xs = np.array([m], dtype=np.int64), X / np.sqrt(d)
-    assert_twins(K.deep_outputs_numpy(theta, X, widths, code, K.LINEAR),
-                 K.two_layer_outputs_numpy(theta, Xs, code), 1e-13)
-    assert_twins(K.deep_loss_grad_numpy(theta, X, y, widths, code, K.LINEAR),
-                 K.two_layer_loss_grad_numpy(theta, Xs, y, code), 1e-12)
-    assert_twins(K.deep_loss_hvp_numpy(theta, X, y, vec, widths, code, K.LINEAR),
-                 K.two_layer_loss_hvp_numpy(theta, Xs, y, vec, code), 1e-12)
+    assert_twins(K.two_layer_outputs_chunked_numpy(theta, X, code, chunk), K.two_layer_outputs_numpy(theta, X, code))
+    assert abs(K.two_layer_loss_chunked_numpy(theta, X, y, code, chunk)
+               - K.two_layer_loss_numpy(theta, X, y, code)) <= 1e-12 * K.two_layer_loss_numpy(theta, X, y, code)
+    assert_twins(K.two_layer_loss_grad_chunked_numpy(theta, X, y, code, chunk),
+                 K.two_layer_loss_grad_numpy(theta, X, y, code), what="grad")
+    assert_twins(K.two_layer_loss_hvp_chunked_numpy(theta, X, y, vec, code, chunk),
+                 K.two_layer_loss_hvp_numpy(theta, X, y, vec, code), what="hvp")
+
+
+def test_two_layer_chunked_reference_uses_blocks_of_neurons(monkeypatch):
+    """Memory O(n * chunk): no activation array wider than ``chunk`` neurons is ever made."""
+    widest = []
+    real = TL.act_derivatives_numpy
+
+    def spy(z, code):
+        widest.append(z.shape[1])
+        return real(z, code)
+
+    monkeypatch.setattr(TL, "act_derivatives_numpy", spy)
+    X, y, theta, vec = _draw(np.random.default_rng(9), 5, 2, 50 * 3)
+    K.two_layer_loss_hvp_chunked_numpy(theta, X, y, vec, K.TANH, chunk=8)
+    assert max(widest) == 8 and sum(widest) == 2 * 50  # pass 1 and pass 2 each see every neuron once
+
+
+def test_tanh_flop_count_matches_the_source():
+    """TANH_FLOPS (used for GFLOP/s) is the +, -, *, / of _tanh_scalar as written: count them."""
+    import ast
+    import inspect
+    import textwrap
+
+    from minigrad.kernels import activations
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(activations._tanh_scalar.py_func)))
+    arithmetic = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+    count = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, arithmetic):
+            constant = not any(isinstance(leaf, ast.Name) for leaf in ast.walk(node))
+            count += not constant  # 1.0 / 6227020800.0 and 1.0 - 2.0 ** -8 fold at compile time
+    # Counted: the float products in ``scale`` (each factor is 1 - c * bit, bit an int made
+    # float). Not counted: abs, floor, the comparisons, copysign, the int shifts and ands.
+    assert count == K.TANH_FLOPS
+    assert K.FLOPS_PER_PAIR["loss"](10) == 76 and K.FLOPS_PER_PAIR["hvp"](10) == 234
 
 
 # ---------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def assert_backends_agree(net, n, seed):
     assert isinstance(engine["loss"], float) and isinstance(engine["output"], float)
     assert engine["loss_grad"].shape == engine["loss_hvp"].shape == (net.num_params,)
     assert engine["jacobian"].shape == (n, net.num_params)
-    for backend in ("numpy", "numba"):
+    assert net.backends == (nn.BACKENDS if isinstance(net, nn.TwoLayerNet) else ("engine", "numpy"))
+    for backend in net.backends[1:]:
         other = all_methods(net, theta, X, y, v, x, backend)
         for name, value in other.items():
             assert_close(value, engine[name], BACKENDS_RTOL, f"{net} {backend} {name}")
@@ -174,19 +175,20 @@ def test_two_layer_output_hessian_is_block_diagonal(d, m, activation, seed):
 # ---------------------------------------------------------------------------
 @given(d=st.integers(1, 4), widths=st.lists(st.integers(1, 5), min_size=1, max_size=3), seed=st.integers(0, 2**31))
 def test_flatten_and_unflatten_are_inverse(d, widths, seed):
+    """One API shape for both nets: flatten takes what unflatten returns, and gives theta back."""
     for net in (nn.TwoLayerNet(d, widths[0]), nn.DeepNet(d, widths)):
         theta = net.init(seed)
         parts = net.unflatten(theta)
+        assert np.array_equal(net.flatten(parts), theta)
+        assert np.array_equal(net.flatten(list(parts)), theta)  # a list or a tuple of the arrays
+        again = net.unflatten(net.flatten(parts))
+        assert len(again) == len(parts) and all(np.array_equal(a, b) for a, b in zip(again, parts))
         if isinstance(net, nn.TwoLayerNet):
-            assert parts[0].shape == (net.m, d) and parts[1].shape == (net.m,)
-            again = net.unflatten(net.flatten(*parts))
-            assert np.array_equal(net.flatten(*parts), theta)
+            assert [p.shape for p in parts] == [(net.m, d), (net.m,)]
+            assert np.array_equal(net.flatten(*parts), theta)  # the older two-argument form
         else:
             fan_ins = (d,) + net.widths[:-1]
             assert [p.shape for p in parts] == [(m, f) for m, f in zip(net.widths, fan_ins)] + [(widths[-1],)]
-            again = net.unflatten(net.flatten(parts))
-            assert np.array_equal(net.flatten(parts), theta)
-        assert all(np.array_equal(a, b) for a, b in zip(again, parts))
         parts[0][...] = 0.0  # copies: writing into them leaves theta alone
         assert np.array_equal(theta, net.init(seed))
 
@@ -395,7 +397,13 @@ def test_seed_must_be_an_int_or_a_generator():
 
 def test_flatten_checks_shapes():
     with pytest.raises(ValueError, match=r"W of shape \(5, 3\) and v of shape \(5,\), got \(3, 5\) and \(5,\)"):
+        NET.flatten((np.ones((3, 5)), np.ones(5)))
+    with pytest.raises(ValueError, match=r"W of shape \(5, 3\) and v of shape \(5,\), got \(3, 5\) and \(5,\)"):
         NET.flatten(np.ones((3, 5)), np.ones(5))
+    with pytest.raises(ValueError, match=r"expected parts = \(W, v\), what unflatten returns, got an array of shape \(20,\)"):
+        NET.flatten(np.ones(20))  # theta itself is not parts
+    with pytest.raises(ValueError, match=r"expected parts = \(W, v\).*got a list of 3 items"):
+        NET.flatten([np.ones((5, 3)), np.ones(5), np.ones(1)])
     with pytest.raises(ValueError, match=r"expected 3 arrays \[W\^1, ..., W\^L, v\], got 2"):
         DEEP.flatten([np.ones((4, 3)), np.ones(2)])
     expected, given = r"\[\(4, 3\), \(2, 4\), \(2,\)\]", r"\[\(4, 3\), \(4, 2\), \(2,\)\]"
@@ -403,11 +411,11 @@ def test_flatten_checks_shapes():
         DEEP.flatten([np.ones((4, 3)), np.ones((4, 2)), np.ones(2)])
 
 
-def test_deep_numba_without_scipy_says_what_to_do(monkeypatch):
-    real_find_spec = nn.importlib.util.find_spec
-    monkeypatch.setattr(nn.importlib.util, "find_spec", lambda name: None if name == "scipy" else real_find_spec(name))
-    with pytest.raises(ImportError, match=r"needs scipy: pip install scipy, or use backend='numpy'"):
-        DEEP.loss(np.zeros(22), X3, Y3, backend="numba")
+@pytest.mark.parametrize("method", METHODS[:-1])
+def test_deep_net_refuses_numba_and_points_at_numpy(method):
+    with pytest.raises(ValueError, match=r"DeepNet has no backend='numba'.*use backend='numpy'"):
+        _call(DEEP, method, backend="numba")
+    assert DEEP.backends == ("engine", "numpy") and NET.backends == ("engine", "numpy", "numba")
 
 
 def test_complex_data_is_refused():
