@@ -1,15 +1,21 @@
 """The primitives: each op is one function with its forward (numpy) and, beside it,
 its vector-Jacobian rule written with Tensor ops.
 
-A rule has the form ``vjp(g, out) -> (cotangent for each input,)`` where ``g`` is
-the cotangent of the result. Rules may return a cotangent of the *broadcast* shape;
-``tensor._unbroadcast`` sums it back to the input's shape, so no rule deals with
-broadcasting. Because rules use Tensor ops (never raw numpy on ``g``), the backward
-pass is itself a graph, and differentiating it gives Hessian-vector products.
+A reverse rule has the form ``vjp(g, out) -> (cotangent for each input,)`` where
+``g`` is the cotangent of the result. Rules may return a cotangent of the *broadcast*
+shape; ``tensor._unbroadcast`` sums it back to the input's shape, so no rule deals
+with broadcasting. Because rules use Tensor ops (never raw numpy on ``g``), the
+backward pass is itself a graph, and differentiating it gives Hessian-vector products.
+
+A forward rule has the form ``jvp(dots, out) -> tangent of the result``: ``dots``
+holds one tangent per input (``None`` for an input whose tangent is zero), and the
+rule is the same derivative applied the other way: for out = a * b, the vjp sends
+g to (g b, g a) and the jvp sends (da, db) to da b + a db. The two are transposes of
+each other (<g, J dot> = <J^T g, dot>), which the tests check over the whole zoo.
 
 To add your own op, copy the shape of ``sin`` below: compute the value with numpy,
-write the rule with existing ops, call ``make_node``. Then prove it with
-``minigrad.check.check_grad`` and ``check_hvp`` (README: "Add your own op").
+write both rules with existing ops, call ``make_node``. Then prove it with
+``minigrad.check.check_op`` (README: "Add your own op").
 """
 
 from __future__ import annotations
@@ -31,6 +37,22 @@ __all__ = [
 ]
 
 
+def _plus(*tangents):
+    """The sum of the tangents that are not None (None: a zero tangent), or None if all are."""
+    present = [t for t in tangents if t is not None]
+    if not present:
+        return None
+    total = present[0]
+    for t in present[1:]:
+        total = add(total, t)
+    return total
+
+
+def _or_zeros(dot, like: Tensor) -> Tensor:
+    """A tangent, with None (a zero tangent) made an explicit zero array of ``like``'s shape."""
+    return dot if dot is not None else Tensor(np.zeros(like.shape))
+
+
 def _broadcast_shape(op: str, a: Tensor, b: Tensor) -> tuple[int, ...]:
     """Check that two shapes broadcast (numpy rules); name both shapes if not."""
     try:
@@ -50,7 +72,11 @@ def add(a, b) -> Tensor:
     def vjp(g, out):
         return g, g
 
-    return make_node(a.data + b.data, (a, b), vjp, "add")
+    def jvp(dots, out):
+        da, db = dots
+        return _plus(da, db)
+
+    return make_node(a.data + b.data, (a, b), vjp, "add", jvp)
 
 
 def sub(a, b) -> Tensor:
@@ -61,7 +87,11 @@ def sub(a, b) -> Tensor:
     def vjp(g, out):
         return g, neg(g)
 
-    return make_node(a.data - b.data, (a, b), vjp, "sub")
+    def jvp(dots, out):
+        da, db = dots
+        return _plus(da, None if db is None else neg(db))
+
+    return make_node(a.data - b.data, (a, b), vjp, "sub", jvp)
 
 
 def neg(a) -> Tensor:
@@ -71,7 +101,10 @@ def neg(a) -> Tensor:
     def vjp(g, out):
         return (neg(g),)
 
-    return make_node(-a.data, (a,), vjp, "neg")
+    def jvp(dots, out):
+        return neg(dots[0])
+
+    return make_node(-a.data, (a,), vjp, "neg", jvp)
 
 
 def mul(a, b) -> Tensor:
@@ -82,7 +115,11 @@ def mul(a, b) -> Tensor:
     def vjp(g, out):
         return mul(g, b), mul(g, a)
 
-    return make_node(a.data * b.data, (a, b), vjp, "mul")
+    def jvp(dots, out):
+        da, db = dots
+        return _plus(None if da is None else mul(da, b), None if db is None else mul(a, db))
+
+    return make_node(a.data * b.data, (a, b), vjp, "mul", jvp)
 
 
 def div(a, b) -> Tensor:
@@ -94,7 +131,11 @@ def div(a, b) -> Tensor:
         g_over_b = div(g, b)
         return g_over_b, neg(mul(g_over_b, out))  # -g a / b^2 = -(g / b) * (a / b)
 
-    return make_node(a.data / b.data, (a, b), vjp, "div")
+    def jvp(dots, out):  # d(a / b) = da / b - (a / b) db / b
+        da, db = dots
+        return _plus(None if da is None else div(da, b), None if db is None else neg(mul(out, div(db, b))))
+
+    return make_node(a.data / b.data, (a, b), vjp, "div", jvp)
 
 
 def pow(a, exponent) -> Tensor:
@@ -114,7 +155,14 @@ def pow(a, exponent) -> Tensor:
             return (g,)
         return (mul(g, mul(p, pow(a, p - 1.0))),)
 
-    return make_node(np.power(a.data, p), (a,), vjp, "pow")
+    def jvp(dots, out):
+        if p == 0.0:
+            return mul(dots[0], 0.0)
+        if p == 1.0:
+            return dots[0]
+        return mul(dots[0], mul(p, pow(a, p - 1.0)))
+
+    return make_node(np.power(a.data, p), (a,), vjp, "pow", jvp)
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +175,10 @@ def exp(a) -> Tensor:
     def vjp(g, out):
         return (mul(g, out),)
 
-    return make_node(np.exp(a.data), (a,), vjp, "exp")
+    def jvp(dots, out):
+        return mul(dots[0], out)
+
+    return make_node(np.exp(a.data), (a,), vjp, "exp", jvp)
 
 
 def log(a) -> Tensor:
@@ -137,7 +188,10 @@ def log(a) -> Tensor:
     def vjp(g, out):
         return (div(g, a),)
 
-    return make_node(np.log(a.data), (a,), vjp, "log")
+    def jvp(dots, out):
+        return div(dots[0], a)
+
+    return make_node(np.log(a.data), (a,), vjp, "log", jvp)
 
 
 def tanh(a) -> Tensor:
@@ -147,7 +201,10 @@ def tanh(a) -> Tensor:
     def vjp(g, out):
         return (mul(g, tanh_slope(out)),)
 
-    return make_node(np.tanh(a.data), (a,), vjp, "tanh")
+    def jvp(dots, out):
+        return mul(dots[0], tanh_slope(out))
+
+    return make_node(np.tanh(a.data), (a,), vjp, "tanh", jvp)
 
 
 def tanh_slope(t) -> Tensor:
@@ -161,7 +218,10 @@ def tanh_slope(t) -> Tensor:
     def vjp(g, out):
         return (mul(g, mul(-2.0, t)),)
 
-    return make_node(1.0 - t.data * t.data, (t,), vjp, "tanh_slope")
+    def jvp(dots, out):
+        return mul(dots[0], mul(-2.0, t))
+
+    return make_node(1.0 - t.data * t.data, (t,), vjp, "tanh_slope", jvp)
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -177,7 +237,10 @@ def sigmoid(a) -> Tensor:
     def vjp(g, out):
         return (mul(g, sigmoid_slope(out)),)
 
-    return make_node(_stable_sigmoid(a.data), (a,), vjp, "sigmoid")
+    def jvp(dots, out):
+        return mul(dots[0], sigmoid_slope(out))
+
+    return make_node(_stable_sigmoid(a.data), (a,), vjp, "sigmoid", jvp)
 
 
 def sigmoid_slope(s) -> Tensor:
@@ -187,7 +250,10 @@ def sigmoid_slope(s) -> Tensor:
     def vjp(g, out):
         return (mul(g, sub(1.0, mul(2.0, s))),)
 
-    return make_node(s.data * (1.0 - s.data), (s,), vjp, "sigmoid_slope")
+    def jvp(dots, out):
+        return mul(dots[0], sub(1.0, mul(2.0, s)))
+
+    return make_node(s.data * (1.0 - s.data), (s,), vjp, "sigmoid_slope", jvp)
 
 
 def softplus(a) -> Tensor:
@@ -198,7 +264,10 @@ def softplus(a) -> Tensor:
     def vjp(g, out):
         return (mul(g, sigmoid(a)),)
 
-    return make_node(value, (a,), vjp, "softplus")
+    def jvp(dots, out):
+        return mul(dots[0], sigmoid(a))
+
+    return make_node(value, (a,), vjp, "softplus", jvp)
 
 
 def relu(a) -> Tensor:
@@ -209,7 +278,10 @@ def relu(a) -> Tensor:
         # The step function is a constant as far as the graph is concerned.
         return (mul(g, Tensor(a.data > 0)),)
 
-    return make_node(np.maximum(a.data, 0.0), (a,), vjp, "relu")
+    def jvp(dots, out):
+        return mul(dots[0], Tensor(a.data > 0))
+
+    return make_node(np.maximum(a.data, 0.0), (a,), vjp, "relu", jvp)
 
 
 def sin(a) -> Tensor:
@@ -219,7 +291,10 @@ def sin(a) -> Tensor:
     def vjp(g, out):
         return (mul(g, cos(a)),)
 
-    return make_node(np.sin(a.data), (a,), vjp, "sin")
+    def jvp(dots, out):
+        return mul(dots[0], cos(a))
+
+    return make_node(np.sin(a.data), (a,), vjp, "sin", jvp)
 
 
 def cos(a) -> Tensor:
@@ -229,7 +304,10 @@ def cos(a) -> Tensor:
     def vjp(g, out):
         return (neg(mul(g, sin(a))),)
 
-    return make_node(np.cos(a.data), (a,), vjp, "cos")
+    def jvp(dots, out):
+        return neg(mul(dots[0], sin(a)))
+
+    return make_node(np.cos(a.data), (a,), vjp, "cos", jvp)
 
 
 def abs(a) -> Tensor:  # noqa: A001 (the numpy name, on purpose)
@@ -239,7 +317,10 @@ def abs(a) -> Tensor:  # noqa: A001 (the numpy name, on purpose)
     def vjp(g, out):
         return (mul(g, Tensor(np.sign(a.data))),)  # the sign is a constant: |a| is piecewise linear
 
-    return make_node(np.abs(a.data), (a,), vjp, "abs")
+    def jvp(dots, out):
+        return mul(dots[0], Tensor(np.sign(a.data)))
+
+    return make_node(np.abs(a.data), (a,), vjp, "abs", jvp)
 
 
 def sqrt(a) -> Tensor:
@@ -249,7 +330,10 @@ def sqrt(a) -> Tensor:
     def vjp(g, out):
         return (div(mul(g, 0.5), out),)
 
-    return make_node(np.sqrt(a.data), (a,), vjp, "sqrt")
+    def jvp(dots, out):
+        return div(mul(dots[0], 0.5), out)
+
+    return make_node(np.sqrt(a.data), (a,), vjp, "sqrt", jvp)
 
 
 def _choice_weights(a: np.ndarray, b: np.ndarray, a_wins: np.ndarray) -> np.ndarray:
@@ -270,7 +354,11 @@ def maximum(a, b) -> Tensor:
     def vjp(g, out):
         return mul(g, share), mul(g, 1.0 - share)
 
-    return make_node(np.maximum(a.data, b.data), (a, b), vjp, "maximum")
+    def jvp(dots, out):
+        da, db = dots
+        return _plus(None if da is None else mul(da, share), None if db is None else mul(db, 1.0 - share))
+
+    return make_node(np.maximum(a.data, b.data), (a, b), vjp, "maximum", jvp)
 
 
 def minimum(a, b) -> Tensor:
@@ -282,7 +370,11 @@ def minimum(a, b) -> Tensor:
     def vjp(g, out):
         return mul(g, share), mul(g, 1.0 - share)
 
-    return make_node(np.minimum(a.data, b.data), (a, b), vjp, "minimum")
+    def jvp(dots, out):
+        da, db = dots
+        return _plus(None if da is None else mul(da, share), None if db is None else mul(db, 1.0 - share))
+
+    return make_node(np.minimum(a.data, b.data), (a, b), vjp, "minimum", jvp)
 
 
 def clip(a, lo=None, hi=None) -> Tensor:
@@ -309,7 +401,10 @@ def clip(a, lo=None, hi=None) -> Tensor:
     def vjp(g, out):
         return (mul(g, passes),)
 
-    return make_node(np.clip(a.data, lo, hi), (a,), vjp, "clip")
+    def jvp(dots, out):
+        return mul(dots[0], passes)
+
+    return make_node(np.clip(a.data, lo, hi), (a,), vjp, "clip", jvp)
 
 
 def where(condition, a, b) -> Tensor:
@@ -330,7 +425,11 @@ def where(condition, a, b) -> Tensor:
     def vjp(g, out):
         return mul(g, chosen), mul(g, 1.0 - chosen)
 
-    return make_node(np.where(cond, a.data, b.data), (a, b), vjp, "where")
+    def jvp(dots, out):
+        da, db = dots
+        return _plus(None if da is None else mul(da, chosen), None if db is None else mul(db, 1.0 - chosen))
+
+    return make_node(np.where(cond, a.data, b.data), (a, b), vjp, "where", jvp)
 
 
 # ---------------------------------------------------------------------------
@@ -360,7 +459,11 @@ def matmul(a, b) -> Tensor:
             return matmul(b, g), outer(a, g)
         return mul(g, b), mul(g, a)  # dot product
 
-    return make_node(np.asarray(a.data @ b.data), (a, b), vjp, "matmul")
+    def jvp(dots, out):  # d(A B) = dA B + A dB
+        da, db = dots
+        return _plus(None if da is None else matmul(da, b), None if db is None else matmul(a, db))
+
+    return make_node(np.asarray(a.data @ b.data), (a, b), vjp, "matmul", jvp)
 
 
 def outer(a, b) -> Tensor:
@@ -376,7 +479,15 @@ def outer(a, b) -> Tensor:
     def vjp(g, out):
         return matmul(g, b), matmul(a, g)
 
-    return make_node(np.multiply.outer(a.data, b.data), (a, b), vjp, "outer")
+    def jvp(dots, out):
+        da, db = dots
+        if da is not None and db is not None:
+            # da b^T + a db^T = [da a] [b db]^T: one (n, 2) @ (2, m) product makes one n x m
+            # array instead of three (two outer products and their sum)
+            return matmul(stack([da, a], axis=1), stack([b, db]))
+        return outer(da, b) if da is not None else outer(a, db)
+
+    return make_node(np.multiply.outer(a.data, b.data), (a, b), vjp, "outer", jvp)
 
 
 # ---------------------------------------------------------------------------
@@ -412,7 +523,10 @@ def broadcast_to(a, shape) -> Tensor:
     def vjp(g, out):
         return (g,)
 
-    return make_node(np.array(value), (a,), vjp, "broadcast_to")
+    def jvp(dots, out):
+        return broadcast_to(dots[0], shape)
+
+    return make_node(np.array(value), (a,), vjp, "broadcast_to", jvp)
 
 
 def sum(a, axis=None, keepdims: bool = False) -> Tensor:
@@ -427,7 +541,10 @@ def sum(a, axis=None, keepdims: bool = False) -> Tensor:
             g = reshape(g, kept_shape)
         return (broadcast_to(g, a.shape),)
 
-    return make_node(np.asarray(value), (a,), vjp, "sum")
+    def jvp(dots, out):
+        return sum(dots[0], axis=axes, keepdims=keepdims)
+
+    return make_node(np.asarray(value), (a,), vjp, "sum", jvp)
 
 
 def mean(a, axis=None, keepdims: bool = False) -> Tensor:
@@ -460,7 +577,10 @@ def _extremum(a, axis, keepdims: bool, which: str) -> Tensor:
         return (mul(reshape(g, kept.shape), share),)
 
     value = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
-    return make_node(value, (a,), vjp, which)
+    def jvp(dots, out):  # the tangent of the extremum: the tangents of the tied entries, averaged
+        return sum(mul(dots[0], share), axis=axes, keepdims=keepdims)
+
+    return make_node(value, (a,), vjp, which, jvp)
 
 
 def max(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -497,7 +617,11 @@ def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
         return (mul(reshape(g, kept_shape), softmax),)
 
     value = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
-    return make_node(value, (a,), vjp, "logsumexp")
+    def jvp(dots, out):  # <softmax, da> over the reduced axes
+        softmax = exp(sub(a, reshape(out, kept_shape)))
+        return sum(mul(dots[0], softmax), axis=axes, keepdims=keepdims)
+
+    return make_node(value, (a,), vjp, "logsumexp", jvp)
 
 
 def reshape(a, shape) -> Tensor:
@@ -512,7 +636,10 @@ def reshape(a, shape) -> Tensor:
     def vjp(g, out):
         return (reshape(g, a.shape),)
 
-    return make_node(value, (a,), vjp, "reshape")
+    def jvp(dots, out):
+        return reshape(dots[0], shape)
+
+    return make_node(value, (a,), vjp, "reshape", jvp)
 
 
 def transpose(a, axes=None) -> Tensor:
@@ -528,7 +655,10 @@ def transpose(a, axes=None) -> Tensor:
     def vjp(g, out):
         return (transpose(g, inverse),)
 
-    return make_node(np.transpose(a.data, axes), (a,), vjp, "transpose")
+    def jvp(dots, out):
+        return transpose(dots[0], axes)
+
+    return make_node(np.transpose(a.data, axes), (a,), vjp, "transpose", jvp)
 
 
 def getitem(a, index) -> Tensor:
@@ -548,7 +678,10 @@ def getitem(a, index) -> Tensor:
     def vjp(g, out):
         return (scatter_add(g, index, a.shape),)
 
-    return make_node(np.array(value), (a,), vjp, "getitem")
+    def jvp(dots, out):
+        return getitem(dots[0], index)
+
+    return make_node(np.array(value), (a,), vjp, "getitem", jvp)
 
 
 def _is_basic_index(index) -> bool:
@@ -571,7 +704,10 @@ def scatter_add(g, index, shape) -> Tensor:
     def vjp(gg, out):
         return (getitem(gg, index),)
 
-    return make_node(value, (g,), vjp, "scatter_add")
+    def jvp(dots, out):
+        return scatter_add(dots[0], index, shape)
+
+    return make_node(value, (g,), vjp, "scatter_add", jvp)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
@@ -594,7 +730,10 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
             pieces.append(getitem(g, index))
         return tuple(pieces)
 
-    return make_node(value, tuple(tensors), vjp, "concatenate")
+    def jvp(dots, out):
+        return concatenate([_or_zeros(d, t) for d, t in zip(dots, tensors)], axis=axis)
+
+    return make_node(value, tuple(tensors), vjp, "concatenate", jvp)
 
 
 def stack(tensors, axis: int = 0) -> Tensor:
@@ -614,4 +753,7 @@ def stack(tensors, axis: int = 0) -> Tensor:
     def vjp(g, out):
         return tuple(getitem(g, (slice(None),) * ax + (i,)) for i in range(len(tensors)))
 
-    return make_node(value, tuple(tensors), vjp, "stack")
+    def jvp(dots, out):
+        return stack([_or_zeros(d, t) for d, t in zip(dots, tensors)], axis=ax)
+
+    return make_node(value, tuple(tensors), vjp, "stack", jvp)
