@@ -1,6 +1,6 @@
 """The graph: a Tensor is a float64 ndarray plus a record of how it was made.
 
-This module knows nothing about any particular operation. An op (see ``ops.py``)
+This module knows nothing about any particular operation. An op (see the ``ops`` package)
 computes its value with numpy and calls :func:`make_node` with its parents, its
 vector-Jacobian rule ``vjp(g, out) -> tuple of cotangents, one per parent`` and its
 Jacobian-vector rule ``jvp(dots, out) -> tangent of out``. Because every rule is
@@ -281,7 +281,7 @@ class Tensor:
                 value = leaf.grad + value  # a new array: never += into one we did not allocate
             leaf.grad = value
 
-    # -- operators (the rules live in ops.py) -----------------------------------
+    # -- operators (the rules live in the ops package) -----------------------------------
     def __add__(self, other):
         return ops.add(self, other)
 
@@ -395,7 +395,7 @@ class Tensor:
     __hash__ = object.__hash__
 
 
-# ndarray (op) Tensor: numpy's ufunc name -> the ops.py function that does it on the graph.
+# ndarray (op) Tensor: numpy's ufunc name -> the ops function that does it on the graph.
 _UFUNC_OPERATORS = {
     "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "power": "pow", "matmul": "matmul", "negative": "neg",
@@ -666,7 +666,7 @@ def _free(node: Tensor) -> None:
     node._tangents = None  # forward over reverse: the sweep is past this node, its tangents too
 
 
-# ops.py imports Tensor from this module; importing it here, after Tensor is
+# The ops package imports Tensor from this module; importing it here, after Tensor is
 # defined, lets the operator methods above call the rules without a cycle at
 # import time.
 from . import ops  # noqa: E402
