@@ -372,3 +372,14 @@ def test_logsumexp_is_exact_in_the_thousands(scale):
     v = np.array([1.0, -1.0, 2.0])
     s = np.array([0.25, 0.25, 0.5])
     np.testing.assert_allclose(mg.hvp(mg.logsumexp, x0, v), s * v - s * (s @ v), rtol=tol, atol=tol)
+
+
+def test_the_fused_tanh_rules_broadcast_and_pass_check_op():
+    # tanh_backward(u, t) = u (1 - t^2) and its tangent are fused primitives (one array each in
+    # a forward-over-reverse HVP through tanh); with broadcasting, as tanh_backward allows it.
+    rng = np.random.default_rng(5)
+    scalar, vector = rng.uniform(-2, 2, ()), rng.uniform(-2, 2, (3,))
+    assert mg.check.check_op(mg.ops.tanh_backward, scalar, vector) < FD_RTOL
+    assert mg.check.check_op(mg.ops.tanh_backward_tangent, scalar, scalar, vector, vector) < FD_RTOL
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(mg.grad(lambda t: mg.tanh(t).sum())(x), 1 - np.tanh(x) ** 2, rtol=1e-15)

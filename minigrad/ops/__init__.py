@@ -25,7 +25,7 @@ existing ops, call ``make_node``. Then prove it with
 from .arithmetic import _broadcast_shape, _plus, add, div, mul, neg, pow, sub  # noqa: F401
 from .elementwise import (  # noqa: F401
     abs, clip, cos, exp, log, maximum, minimum, relu, sigmoid, sigmoid_slope, sin, softplus, sqrt, tanh,
-    tanh_slope, where,
+    tanh_backward, tanh_backward_tangent, tanh_slope, where,
 )
 from .shapes import (  # noqa: F401
     _normalize_axes, broadcast_to, concatenate, getitem, logsumexp, max, mean, min, reshape, scatter_add, stack,
@@ -36,7 +36,7 @@ from .linalg import matmul, outer  # noqa: E402, F401  (after shapes: it uses tr
 # The public ops: each has an entry in the op zoo (tests/zoo.py), and a test fails if one has none.
 __all__ = [
     "add", "sub", "neg", "mul", "div", "pow",
-    "exp", "log", "tanh", "tanh_slope", "sigmoid", "sigmoid_slope", "softplus", "relu", "sin", "cos",
+    "exp", "log", "tanh", "tanh_slope", "tanh_backward", "tanh_backward_tangent", "sigmoid", "sigmoid_slope", "softplus", "relu", "sin", "cos",
     "matmul", "outer",
     "abs", "sqrt", "maximum", "minimum", "clip", "where",
     "broadcast_to", "sum", "mean", "max", "min", "logsumexp",
