@@ -55,7 +55,7 @@ def sub(a, b) -> Tensor:
     _broadcast_shape("sub", a, b)
 
     def vjp(g, out):
-        return g, neg(g)
+        return g, (neg(g) if b.requires_grad else None)
 
     def jvp(dots, out):
         da, db = dots
@@ -82,8 +82,8 @@ def mul(a, b) -> Tensor:
     a, b = as_tensor(a), as_tensor(b)
     _broadcast_shape("mul", a, b)
 
-    def vjp(g, out):
-        return mul(g, b), mul(g, a)
+    def vjp(g, out):  # only the cotangents some input needs (a constant operand gets None)
+        return (mul(g, b) if a.requires_grad else None), (mul(g, a) if b.requires_grad else None)
 
     def jvp(dots, out):
         da, db = dots
@@ -99,7 +99,8 @@ def div(a, b) -> Tensor:
 
     def vjp(g, out):
         g_over_b = div(g, b)
-        return g_over_b, neg(mul(g_over_b, out))  # -g a / b^2 = -(g / b) * (a / b)
+        # -g a / b^2 = -(g / b) * (a / b)
+        return g_over_b, (neg(mul(g_over_b, out)) if b.requires_grad else None)
 
     def jvp(dots, out):  # d(a / b) = da / b - (a / b) db / b
         da, db = dots

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor, make_node
 from .arithmetic import _plus, mul
-from .shapes import stack, transpose
+from .shapes import transpose
 
 
 def matmul(a, b) -> Tensor:
@@ -25,13 +25,18 @@ def matmul(a, b) -> Tensor:
         )
 
     def vjp(g, out):
+        # Each cotangent only if its input needs one: for a data matrix X in X @ W^T, the
+        # n x d cotangent of X would be a full product computed for nothing.
         if a.ndim == 2 and b.ndim == 2:
-            return matmul(g, transpose(b)), matmul(transpose(a), g)
-        if a.ndim == 2:  # matrix @ vector: out_i = sum_k A_ik b_k
-            return outer(g, b), matmul(g, a)
-        if b.ndim == 2:  # vector @ matrix: out_j = sum_k a_k B_kj
-            return matmul(b, g), outer(a, g)
-        return mul(g, b), mul(g, a)  # dot product
+            da = (lambda: matmul(g, transpose(b)))
+            db = (lambda: matmul(transpose(a), g))
+        elif a.ndim == 2:  # matrix @ vector: out_i = sum_k A_ik b_k
+            da, db = (lambda: outer(g, b)), (lambda: matmul(g, a))
+        elif b.ndim == 2:  # vector @ matrix: out_j = sum_k a_k B_kj
+            da, db = (lambda: matmul(b, g)), (lambda: outer(a, g))
+        else:  # dot product
+            da, db = (lambda: mul(g, b)), (lambda: mul(g, a))
+        return (da() if a.requires_grad else None), (db() if b.requires_grad else None)
 
     def jvp(dots, out):  # d(A B) = dA B + A dB
         da, db = dots
@@ -51,14 +56,12 @@ def outer(a, b) -> Tensor:
         raise ValueError(f"outer: expected two vectors, got shapes {a.shape} and {b.shape}")
 
     def vjp(g, out):
-        return matmul(g, b), matmul(a, g)
+        return (matmul(g, b) if a.requires_grad else None), (matmul(a, g) if b.requires_grad else None)
 
     def jvp(dots, out):
         da, db = dots
-        if da is not None and db is not None:
-            # da b^T + a db^T = [da a] [b db]^T: one (n, 2) @ (2, m) product makes one n x m
-            # array instead of three (two outer products and their sum)
-            return matmul(stack([da, a], axis=1), stack([b, db]))
-        return outer(da, b) if da is not None else outer(a, db)
+        # (Not [da a] @ [b db]^T, one n x m array instead of three: BLAS is ~50x slower for an
+        # inner dimension of 2 than numpy's outer products, measured at n x m = 256 x 10^4.)
+        return _plus(None if da is None else outer(da, b), None if db is None else outer(a, db))
 
     return make_node(np.multiply.outer(a.data, b.data), (a, b), vjp, "outer", jvp)
