@@ -4,16 +4,20 @@ Every transform takes ``f``, a Python function from a Tensor to a Tensor, and a
 point ``x0``. It builds the graph of ``f`` at ``x0``, sweeps it backwards, and
 returns the derivative. Costs are in units of one evaluation of f (written "1 f"):
 
-=================  ==========================  ======================
+=================  ==========================  ======================================
 transform          returns                     cost
-=================  ==========================  ======================
-grad               (shape of x0)               ~3 f
+=================  ==========================  ======================================
+grad               (shape of x0)               ~3 f (one forward, one reverse sweep)
 value_and_grad     (float, shape of x0)        ~3 f
-hvp                (shape of x0)               ~6-10 f, never the Hessian
+hvp                (shape of x0)               fwd-rev ~4-6 f, rev-rev ~6-10 f; never H
 hessian            (p, p)                      p HVPs (one sweep each)
 jacobian           (n, p)                      n reverse sweeps
-jvp                (value, J v)                two reverse sweeps
-=================  ==========================  ======================
+jvp                (value, J v)                one forward sweep carrying tangents ~2-3 f
+=================  ==========================  ======================================
+
+Reverse mode (grad, jacobian) runs f and then sweeps its graph backwards with the
+vjp rules; forward mode (jvp) carries a tangent beside every value as f runs, with
+the jvp rules. An HVP can be had either way round (see ``hvp``).
 
 Two ways to be called:
 
@@ -40,7 +44,10 @@ from typing import Callable
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, _grad_mode, as_float_array, as_tensor, backprop, make_node
+from .tensor import (
+    Tensor, _recording, as_float_array, as_tensor, backprop, forward_level, has_active_tangent, make_node,
+    set_tangent, tangent,
+)
 
 Function = Callable[[Tensor], Tensor]
 
@@ -54,7 +61,7 @@ def _tracing():
     global _DEPTH
     _DEPTH += 1
     try:
-        with _grad_mode(True):  # a transform records its graph whatever the caller's grad mode
+        with _recording():  # a transform records its graph (and tangents) whatever the caller's mode
             yield
     finally:
         _DEPTH -= 1
@@ -62,7 +69,7 @@ def _tracing():
 
 def _is_live(value) -> bool:
     """Is ``value`` part of an outer computation that may differentiate what we return?"""
-    return isinstance(value, Tensor) and value.requires_grad
+    return isinstance(value, Tensor) and (value.requires_grad or has_active_tangent(value))
 
 
 def _nested(*values) -> bool:
@@ -88,8 +95,10 @@ def _input(x0, what: str) -> Tensor:
     alone.
     """
     if _is_live(x0):
-        with _grad_mode(True):
-            return make_node(x0.data, (x0,), lambda g, out: (g,), "input")
+        with _recording():
+            x = make_node(x0.data, (x0,), lambda g, out: (g,), "input", jvp=lambda dots, out: dots[0])
+        x.requires_grad = True  # x0 may carry only tangents: x must still need grad (it is then a leaf)
+        return x
     return Tensor(np.array(as_float_array(x0, what), dtype=np.float64), requires_grad=True)
 
 
@@ -155,7 +164,7 @@ def value_and_grad(f: Function, *, allow_unused: bool = False) -> Callable:
         nested = _nested(x0)
         x = _input(x0, "value_and_grad: x0")
         y = _scalar_output(f, x, "value_and_grad")
-        with _grad_mode(True):
+        with _recording():
             g = _sweep("value_and_grad", y, x, allow_unused=allow_unused, create_graph=nested)
         if nested:
             return y, g
@@ -183,26 +192,65 @@ def grad(f: Function, *, allow_unused: bool = False) -> Callable:
     return grad_f
 
 
-def hvp(f: Function, x0, v, *, allow_unused: bool = False):
+HVP_MODES = ("fwd-rev", "rev-rev", "rev-fwd")
+
+
+def hvp(f: Function, x0, v, *, mode: str = "fwd-rev", allow_unused: bool = False):
     """Hessian-vector product H(x0) v, where H = d^2 f / dx^2, without forming H.
 
-    Pearlmutter's trick: H v = grad_x <grad f(x), v>. The first reverse sweep is
-    recorded as a graph (create_graph), the second differentiates it.
     Shapes: x0 and v of one shape S; the result has shape S (H acts on x0 flattened).
-    Cost ~6-10 f, independent of the number of parameters.
+    Three ways to the same numbers (they agree to round-off):
+
+    * ``"fwd-rev"`` (default), forward over reverse: H v is the directional derivative
+      of the gradient, d/dt grad f(x0 + t v), so run the gradient computation (f and
+      its reverse sweep) once with a tangent v carried beside every value. One
+      forward and one reverse sweep, each about twice its usual cost: ~4-6 f.
+    * ``"rev-rev"``, reverse over reverse (Pearlmutter): H v = grad_x <grad f(x), v>.
+      The first reverse sweep is recorded as a graph, and a second reverse sweep runs
+      over f's graph *and* that recorded one: ~6-10 f, and memory for both graphs.
+    * ``"rev-fwd"``, reverse over forward: H v = grad_x (d/dt f(x + t v)), a reverse
+      sweep over a forward pass carrying tangents.
+
+    All cost a constant times f, independent of the number of parameters.
     A gradient that does not depend on x (f linear) gives H v = 0; an f that does
     not depend on x at all is an error unless ``allow_unused`` (see ``grad``).
 
     Example: for f(x) = sum(x^3), H = diag(6 x), so hvp(f, [1, 2], [1, 1]) = [6, 12].
     """
+    if mode not in HVP_MODES:
+        raise ValueError(f"hvp: mode must be one of {HVP_MODES}, got {mode!r}")
     nested = _nested(x0, v)
     x = _input(x0, "hvp: x0")
     v_t = _direction(v, x.shape, "hvp")
-    y = _scalar_output(f, x, "hvp")
-    with _grad_mode(True):
-        g = _sweep("hvp", y, x, allow_unused=allow_unused, create_graph=True)
-        directional = (g * v_t).sum()
-        (hv,) = backprop(directional, [x], create_graph=nested)
+    if mode == "rev-rev":
+        y = _scalar_output(f, x, "hvp")
+        with _recording():
+            g = _sweep("hvp", y, x, allow_unused=allow_unused, create_graph=True)
+            directional = (g * v_t).sum()
+            (hv,) = backprop(directional, [x], create_graph=nested)
+        return _out(hv, nested)
+    if mode == "fwd-rev":
+        with forward_level(differentiable=nested) as level:
+            set_tangent(x, level, v_t)
+            y = _scalar_output(f, x, "hvp")
+            with _recording():
+                g = _sweep("hvp", y, x, allow_unused=allow_unused, create_graph=nested)
+            hv = tangent(g, level)  # the tangent of the gradient along v: H v
+        if hv is None:  # the gradient does not move with x: f is linear (or allow_unused)
+            hv = Tensor(np.zeros(x.shape))
+        return _out(hv, nested)
+    # rev-fwd
+    with forward_level() as level:
+        set_tangent(x, level, v_t)
+        y = _scalar_output(f, x, "hvp")
+        directional = tangent(y, level)  # <grad f, v>, as a node of the reverse graph
+    if directional is None:
+        if not allow_unused:
+            raise _not_connected("hvp")
+        directional = Tensor(np.zeros(()))
+    # The reverse sweep runs after the level is closed: its nodes need no tangents.
+    with _recording():
+        (hv,) = backprop(directional.reshape(()), [x], create_graph=nested)
     return _out(hv, nested)
 
 
@@ -217,7 +265,7 @@ def hessian(f: Function, x0, *, allow_unused: bool = False):
     x = _input(x0, "hessian: x0")
     y = _scalar_output(f, x, "hessian")
     p = x.size
-    with _grad_mode(True):
+    with _recording():
         g = _sweep("hessian", y, x, allow_unused=allow_unused, create_graph=True)
         g_flat = g.reshape(-1)
         # Row j of H is grad of g_j; H is symmetric, so it is also column j.
@@ -241,7 +289,7 @@ def jacobian(f: Function, x0, *, allow_unused: bool = False):
     y = _trace(f, x)
     n, p = y.size, x.size
     rows = []
-    with _grad_mode(True):
+    with _recording():
         for i in range(n):
             seed = np.zeros(n)
             seed[i] = 1.0
@@ -257,22 +305,31 @@ def jacobian(f: Function, x0, *, allow_unused: bool = False):
 
 
 def jvp(f: Function, x0, v, *, allow_unused: bool = False):
-    """Jacobian-vector product by two reverse sweeps: returns (f(x0), J v).
+    """Jacobian-vector product in one forward sweep: returns (f(x0), J v).
 
-    A reverse-only engine gives u -> J^T u. That map is linear in u, so its
-    vector-Jacobian product with v is (J^T)^T v = J v: a VJP of a VJP is a JVP.
-    Shapes: v like x0; the result like f(x0). Cost ~ two reverse sweeps.
-    ``allow_unused``: see ``grad``.
+    x carries the tangent v; every op computes its value and, by its jvp rule, the
+    tangent of its value; the tangent that comes out of f is J v. Shapes: v like x0;
+    both results like f(x0). Cost ~2-3 f, and no graph is kept (at the top level).
+    Nested calls are safe: each call opens its own forward level, and a tangent of
+    one level never leaks into another. ``allow_unused``: see ``grad``.
+
+    Example: ``mg.jvp(lambda t: t ** 2, np.array([1., 3.]), np.array([1., 0.]))``
+    returns ``(array([1., 9.]), array([2., 0.]))``.
     """
     nested = _nested(x0, v)
-    x = _input(x0, "jvp: x0")
-    v_t = _direction(v, x.shape, "jvp")
-    y = _trace(f, x)
-    u = Tensor(np.zeros(y.shape), requires_grad=True)  # a dummy cotangent; its value does not matter
-    with _grad_mode(True):
-        jt_u = _sweep("jvp", y, x, u, allow_unused=allow_unused, create_graph=True)
-        directional = (jt_u * v_t).sum()
-        (jv,) = backprop(directional, [u], create_graph=nested)
     if nested:
-        return y, jv
-    return y.data.copy(), jv.data.copy()
+        x = _input(x0, "jvp: x0")
+    else:  # nothing will differentiate the result backwards: record no reverse graph at all
+        x = Tensor(np.array(as_float_array(x0, "jvp: x0"), dtype=np.float64))
+    v_t = _direction(v, x.shape, "jvp")
+    with forward_level(differentiable=nested) as level:
+        set_tangent(x, level, v_t)
+        y = _trace(f, x)
+        dot = tangent(y, level)
+    if dot is None:
+        if not allow_unused:
+            raise _not_connected("jvp")
+        dot = Tensor(np.zeros(y.shape))
+    if nested:
+        return y, dot
+    return y.data.copy(), dot.data.copy()

@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from .autodiff import grad, hvp
+from .autodiff import HVP_MODES, grad, hvp, jvp
 from .ops import sin, tanh
 from .tensor import Tensor, as_float_array, as_tensor, no_grad
 
@@ -136,12 +136,43 @@ def check_grad(f: Function, x, *, directions: int = 3, seed=0, h: float = DEFAUL
     return worst
 
 
-def check_hvp(f: Function, x, v=None, *, directions: int = 3, seed=0, h: float = DEFAULT_STEP) -> float:
+def check_jvp(f: Function, x, *, directions: int = 3, seed=0, h: float = DEFAULT_STEP) -> float:
+    """Worst relative error between <w, J u> (forward mode, mg.jvp) and the difference of <w, f> along u.
+
+    f: Tensor -> Tensor of any shape; x: ndarray. u are random unit directions and w
+    random weights of f's output shape, both from ``seed``. This checks the jvp rules
+    to first order, as ``check_grad`` checks the vjp rules. Cost: 1 + 4 evaluations of f per u.
+    """
+    x = _finite_point(x, "check_jvp")
+    rng = np.random.default_rng(seed)
+    with no_grad():
+        y0 = as_tensor(f(Tensor(x)))
+    w = rng.standard_normal(y0.shape)
+    scale = max(1.0, float(np.sum(np.abs(w) * np.abs(y0.data))))
+    worst = 0.0
+    for k, u in enumerate(_directions(x.shape, directions, rng)):
+        _, dot = jvp(f, x, u)
+        dot = _engine_array(dot, y0.shape, "check_jvp", "Jacobian-vector product (for f's output)")
+        engine = float(np.sum(w * dot))
+
+        def phi(t):
+            with no_grad():
+                return float(np.sum(w * as_tensor(f(Tensor(x + t * u))).data))
+
+        numeric = directional_difference(phi, h)
+        worst = max(worst, relative_error(engine, numeric, 1e-5 * scale, names=SIDES,
+                                          where=f"check_jvp, <w, J u> along direction {k}"))
+    return worst
+
+
+def check_hvp(f: Function, x, v=None, *, directions: int = 3, seed=0, h: float = DEFAULT_STEP,
+              mode: str = "fwd-rev") -> float:
     """Worst relative error between <u, H v> (engine HVP) and the difference of <u, grad f> along v.
 
     f: Tensor -> scalar Tensor; x, v: ndarrays of one shape (v random if None).
     The finite difference uses the engine's *gradient*, so this checks the second
-    sweep against the first. Cost: one HVP plus 4 gradients per direction u.
+    sweep against the first. ``mode``: how the engine computes H v (see mg.hvp).
+    Cost: one HVP plus 4 gradients per direction u.
     """
     x = _finite_point(x, "check_hvp")
     rng = np.random.default_rng(seed)
@@ -155,17 +186,18 @@ def check_hvp(f: Function, x, v=None, *, directions: int = 3, seed=0, h: float =
     if not np.all(np.isfinite(g0)):
         raise ValueError("check_hvp: the engine gradient at x is not finite; a derivative check needs finite numbers")
     scale = max(1.0, float(np.max(np.abs(g0))) if g0.size else 1.0) * max(1.0, float(np.linalg.norm(v)))
-    hv = _engine_array(hvp(f, x, v), x.shape, "check_hvp", "Hessian-vector product")
+    hv = _engine_array(hvp(f, x, v, mode=mode), x.shape, "check_hvp", "Hessian-vector product")
     worst = 0.0
     for k, u in enumerate(_directions(x.shape, directions, rng)):
         engine = float(np.sum(u * hv))
         numeric = directional_difference(lambda t: float(np.sum(u * grad_f(x + t * v))), h)
         worst = max(worst, relative_error(engine, numeric, 1e-5 * scale, names=SIDES,
-                                          where=f"check_hvp, <u, H v> along direction {k}"))
+                                          where=f"check_hvp ({mode}), <u, H v> along direction {k}"))
     return worst
 
 
-def check_op(op: Callable[..., Tensor], *inputs, seed=0, directions: int = 3, h: float = DEFAULT_STEP) -> float:
+def check_op(op: Callable[..., Tensor], *inputs, seed=0, directions: int = 3, h: float = DEFAULT_STEP,
+             modes=HVP_MODES) -> float:
     """Check an op's rules *inside a composition*, where its cotangent is not a constant.
 
     ``op`` maps Tensors to a Tensor; ``inputs`` are ndarrays in its domain (they set the
@@ -175,8 +207,14 @@ def check_op(op: Callable[..., Tensor], *inputs, seed=0, directions: int = 3, h:
 
         F(z) = sum(w * sin(op(g_1(z_1), ..., g_k(z_k)) + c))        at z = z0
 
-    to first order (``check_grad``) and second order (``check_hvp``) against finite
-    differences, and returns the worst relative error (~1e-9 for right rules).
+    against finite differences to first order, in reverse mode (``check_grad``: the
+    vjp rules) and forward mode (``check_jvp``: the jvp rules), and to second order
+    (``check_hvp``) in each HVP mode of ``modes``: forward over reverse differentiates
+    the vjp rules with the jvp rules, reverse over reverse the vjp rules with
+    themselves, reverse over forward the jvp rules with the vjp rules, so a rule that
+    leaves the graph is caught whichever kind it is. Returns the worst relative error
+    (~1e-9 for right rules). An op with only a vjp rule: ``modes=("rev-rev",)``, and
+    skip forward mode (then ``check_jvp`` is not run).
 
     Why not just ``check_grad(lambda t: op(t).sum(), x)``? There the op's cotangent is
     the constant 1, so a rule that forgets to multiply by it, or that detaches it
@@ -205,6 +243,14 @@ def check_op(op: Callable[..., Tensor], *inputs, seed=0, directions: int = 3, h:
         return (sin(as_tensor(op(*parts)) + phase) * w).sum()
 
     point = np.concatenate([z.ravel() for z in z0]) if z0 else np.zeros(0)
-    first = check_grad(F, point, directions=directions, seed=rng, h=h)
-    second = check_hvp(F, point, directions=directions, seed=rng, h=h)
-    return max(first, second)
+    modes = tuple(modes)
+    unknown = [m for m in modes if m not in HVP_MODES]
+    if unknown or not modes:
+        raise ValueError(f"check_op: modes must be a non-empty selection of {HVP_MODES}, got {modes}")
+    errors = [check_grad(F, point, directions=directions, seed=rng, h=h)]
+    if any(m != "rev-rev" for m in modes):
+        errors.append(check_jvp(F, point, directions=directions, seed=rng, h=h))
+    v = _directions(point.shape, 1, rng)[0]
+    for mode in modes:  # the same v and directions u for every mode
+        errors.append(check_hvp(F, point, v, directions=directions, seed=seed, h=h, mode=mode))
+    return max(errors)

@@ -1,11 +1,18 @@
 """The graph: a Tensor is a float64 ndarray plus a record of how it was made.
 
-This module knows nothing about any particular operation. An op (see ``ops.py``)
-computes its value with numpy and calls :func:`make_node` with its parents and its
-vector-Jacobian rule ``vjp(g, out) -> tuple of cotangents, one per parent``. Because
-every rule is written with Tensor operations, running the backward pass while grad
-mode is on records a *new* graph: differentiate that one and you get second
-derivatives (Hessian-vector products) for free.
+This module knows nothing about any particular operation. An op (see the ``ops`` package)
+computes its value with numpy and calls :func:`make_node` with its parents, its
+vector-Jacobian rule ``vjp(g, out) -> tuple of cotangents, one per parent`` and its
+Jacobian-vector rule ``jvp(dots, out) -> tangent of out``. Because every rule is
+written with Tensor operations, running the backward pass while grad mode is on
+records a *new* graph: differentiate that one and you get second derivatives
+(Hessian-vector products) for free.
+
+Forward mode: inside :func:`forward_level` every new node also gets a *tangent*
+(the directional derivative of its value), computed by its jvp rule as the node is
+made. Levels are numbered and nest (a jvp inside a jvp): the tangent for level k is
+computed with levels >= k hidden, so it carries the tangents of the outer levels
+only -- two nested perturbations never mix ("perturbation confusion").
 
 The backward walk (:func:`backprop`) is iterative, so a 100,000-op chain does not hit
 Python's recursion limit, and it drops each cotangent as soon as it has been passed
@@ -24,6 +31,7 @@ import numpy as np
 # Grad mode: when off, ops compute values only and record nothing.
 # ---------------------------------------------------------------------------
 _GRAD_ENABLED = True
+_TANGENTS_ENABLED = True  # forward mode: off only under no_grad() (a user's "this is a constant")
 
 
 def is_grad_enabled() -> bool:
@@ -36,15 +44,28 @@ def no_grad():
     """Context manager: inside it, operations compute values but record no graph.
 
     Use it for evaluation and for optimizer updates, so that memory does not grow
-    with the number of steps.
+    with the number of steps. What is computed inside is a constant for every
+    transform: no tangents are carried either (forward mode).
     """
-    global _GRAD_ENABLED
-    previous = _GRAD_ENABLED
-    _GRAD_ENABLED = False
+    global _GRAD_ENABLED, _TANGENTS_ENABLED
+    previous = _GRAD_ENABLED, _TANGENTS_ENABLED
+    _GRAD_ENABLED = _TANGENTS_ENABLED = False
     try:
         yield
     finally:
-        _GRAD_ENABLED = previous
+        _GRAD_ENABLED, _TANGENTS_ENABLED = previous
+
+
+@contextlib.contextmanager
+def _recording():
+    """Grad mode and tangents on, whatever the caller chose: how a transform traces f."""
+    global _GRAD_ENABLED, _TANGENTS_ENABLED
+    previous = _GRAD_ENABLED, _TANGENTS_ENABLED
+    _GRAD_ENABLED = _TANGENTS_ENABLED = True
+    try:
+        yield
+    finally:
+        _GRAD_ENABLED, _TANGENTS_ENABLED = previous
 
 
 @contextlib.contextmanager
@@ -56,6 +77,66 @@ def _grad_mode(enabled: bool):
         yield
     finally:
         _GRAD_ENABLED = previous
+
+
+# ---------------------------------------------------------------------------
+# Forward mode: the active tangent levels, innermost last.
+# ---------------------------------------------------------------------------
+_FORWARD_LEVELS: list[int] = []
+_LEVELS_OPENED = 0
+_RECORDED_LEVELS: set[int] = set()  # levels whose tangent computations enter the reverse graph
+
+
+@contextlib.contextmanager
+def forward_level(differentiable: bool = True):
+    """Open a new forward-mode level; yields its number. Nodes made inside get tangents for it.
+
+    ``differentiable=False``: nothing will run reverse mode over the tangents (e.g. the
+    forward-over-reverse HVP at the top level), so their computations are not recorded
+    in the reverse graph. Besides saving the bookkeeping, that keeps the graph free of
+    cycles (a node -> its tangent -> the node), which only Python's cyclic garbage
+    collector could free: measured, its pauses tripled the time of an HVP.
+    """
+    global _LEVELS_OPENED
+    _LEVELS_OPENED += 1  # never reused: a tangent left on an old node cannot be mistaken for a new one
+    level = _LEVELS_OPENED
+    _FORWARD_LEVELS.append(level)
+    if differentiable:
+        _RECORDED_LEVELS.add(level)
+    try:
+        yield level
+    finally:
+        _FORWARD_LEVELS.remove(level)
+        _RECORDED_LEVELS.discard(level)
+
+
+@contextlib.contextmanager
+def _only_levels(levels: list[int]):
+    global _FORWARD_LEVELS
+    previous = _FORWARD_LEVELS
+    _FORWARD_LEVELS = levels
+    try:
+        yield
+    finally:
+        _FORWARD_LEVELS = previous
+
+
+def tangent(t: "Tensor", level: int):
+    """The tangent of ``t`` at forward level ``level`` (a Tensor), or None (a zero tangent)."""
+    return t._tangents.get(level) if t._tangents else None
+
+
+def set_tangent(t: "Tensor", level: int, value: "Tensor") -> None:
+    """Give ``t`` the tangent ``value`` (of t's shape) at ``level``: the seed of a forward sweep."""
+    if value.shape != t.shape:
+        raise ValueError(f"set_tangent: the tangent has shape {value.shape}, the tensor {t.shape}")
+    t._tangents = dict(t._tangents or {})  # a copy: never change a dict another node may share
+    t._tangents[level] = value
+
+
+def has_active_tangent(t: "Tensor") -> bool:
+    """Does ``t`` carry a tangent of a forward level that is open now?"""
+    return bool(t._tangents) and any(level in t._tangents for level in _FORWARD_LEVELS)
 
 
 # ---------------------------------------------------------------------------
@@ -122,6 +203,7 @@ class Tensor:
         self.op = ""
         self._parents: tuple[Tensor, ...] = ()
         self._vjp: Callable | None = None
+        self._tangents: dict | None = None  # forward level -> tangent Tensor (forward mode only)
 
     # -- basic facts ---------------------------------------------------------
     @property
@@ -199,7 +281,7 @@ class Tensor:
                 value = leaf.grad + value  # a new array: never += into one we did not allocate
             leaf.grad = value
 
-    # -- operators (the rules live in ops.py) -----------------------------------
+    # -- operators (the rules live in the ops package) -----------------------------------
     def __add__(self, other):
         return ops.add(self, other)
 
@@ -313,7 +395,7 @@ class Tensor:
     __hash__ = object.__hash__
 
 
-# ndarray (op) Tensor: numpy's ufunc name -> the ops.py function that does it on the graph.
+# ndarray (op) Tensor: numpy's ufunc name -> the ops function that does it on the graph.
 _UFUNC_OPERATORS = {
     "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
     "power": "pow", "matmul": "matmul", "negative": "neg",
@@ -349,7 +431,8 @@ def as_tensor(value) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
-def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: str) -> Tensor:
+def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: str,
+              jvp: Callable | None = None) -> Tensor:
     """Wrap an op's result. Records ``parents`` and ``vjp`` only if a gradient can flow.
 
     ``vjp(g, out)`` receives the cotangent ``g`` (a Tensor shaped like ``out``)
@@ -357,6 +440,12 @@ def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: s
     (a Tensor, or ``None`` for "no gradient"), each either of the parent's shape
     or broadcastable to ``out``'s shape: :func:`_unbroadcast` sums the rest.
     Passing ``out`` in (instead of capturing it) keeps the graph free of cycles.
+
+    ``jvp(dots, out)`` (forward mode) receives one tangent per parent (a Tensor of
+    that parent's shape, or ``None`` for a zero tangent; never all None) and returns
+    the tangent of ``out``, of out's shape or one that broadcasts to it. It runs
+    only inside a forward level (mg.jvp, mg.hvp): an op without one works
+    everywhere else, and raises a clear error there.
     """
     global _OPS_RUN, _ELEMENTS_MADE
     _OPS_RUN += 1
@@ -373,7 +462,46 @@ def make_node(value: np.ndarray, parents: Sequence[Tensor], vjp: Callable, op: s
         out.requires_grad = False
         out._parents = ()
         out._vjp = None
+    out._tangents = None
+    if _FORWARD_LEVELS and _TANGENTS_ENABLED and any(p._tangents for p in parents):
+        _push_tangents(out, parents, jvp, op)
     return out
+
+
+def _push_tangents(out: Tensor, parents: Sequence[Tensor], jvp: Callable | None, op: str) -> None:
+    """Forward mode: give ``out`` its tangent at every open level where a parent has one.
+
+    Levels go from outer to inner; the tangent for level k is computed with levels >= k
+    hidden, so it is itself a node carrying the outer levels' tangents (a jvp of a jvp
+    is a second derivative) and never its own level's (which would mix two
+    perturbations). It is recorded in the reverse graph like any op, so reverse mode
+    can differentiate it (reverse over forward).
+    """
+    levels = _FORWARD_LEVELS
+    for k, level in enumerate(levels):
+        dots = tuple(tangent(p, level) for p in parents)
+        if all(d is None for d in dots):
+            continue
+        if jvp is None:
+            raise TypeError(
+                f"forward mode (mg.jvp, or mg.hvp's default mode='fwd-rev') reached op {op!r}, which has "
+                "no Jacobian-vector rule: pass jvp=... to make_node beside its vjp (see ops.sin), or use "
+                "mg.hvp(..., mode='rev-rev'), which needs only vjp rules"
+            )
+        with _only_levels(levels[:k]), _grad_mode(_GRAD_ENABLED and level in _RECORDED_LEVELS):
+            dot = as_tensor(jvp(dots, out))
+            if dot.shape != out.shape:
+                try:
+                    fits = np.broadcast_shapes(dot.shape, out.shape) == out.shape
+                except ValueError:
+                    fits = False
+                if not fits:
+                    raise ValueError(f"the jvp rule of op {op!r} returned a tangent of shape {dot.shape} "
+                                     f"for an output of shape {out.shape}")
+                dot = ops.broadcast_to(dot, out.shape)  # the one place tangents are broadcast
+        if out._tangents is None:
+            out._tangents = {}
+        out._tangents[level] = dot
 
 
 # ---------------------------------------------------------------------------
@@ -535,9 +663,10 @@ def _free(node: Tensor) -> None:
     """Drop what the node keeps for the backward pass, so the graph can be collected."""
     node._parents = ()
     node._vjp = _freed_vjp
+    node._tangents = None  # forward over reverse: the sweep is past this node, its tangents too
 
 
-# ops.py imports Tensor from this module; importing it here, after Tensor is
+# The ops package imports Tensor from this module; importing it here, after Tensor is
 # defined, lets the operator methods above call the rules without a cycle at
 # import time.
 from . import ops  # noqa: E402

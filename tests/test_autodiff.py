@@ -420,3 +420,114 @@ def test_an_inner_transform_does_not_free_or_change_the_outer_graph():
     mg.grad(lambda t: (t * y).sum())(np.ones(2))  # top level x0, but f closes over y
     (y.sum()).backward()
     np.testing.assert_allclose(x.grad, 3 * (1 - np.tanh(x.data) ** 2), rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# Forward mode: jvp is one forward sweep carrying tangents, and it nests.
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("x0", [0.7, -1.3, 2.0])
+def test_no_perturbation_confusion_in_forward_mode(x0):
+    # The same classic in forward mode: the inner tangent (level 2) must not be read as
+    # the outer one (level 1). d/dx [x * d/dy (x + y) at y = x] = 1; with x * y: 2 x.
+    x = np.array(x0)
+    outer = lambda inner: mg.jvp(lambda t: t * inner(t), x, np.array(1.0))[1]
+    assert outer(lambda t: mg.jvp(lambda y: t + y, t, np.array(1.0))[1]) == 1.0
+    np.testing.assert_allclose(outer(lambda t: mg.jvp(lambda y: t * y, t, np.array(1.0))[1]), 2 * x0, rtol=1e-15)
+    # and mixed: a forward derivative outside, a reverse one inside, and the other way round
+    assert outer(lambda t: mg.grad(lambda y: t + y)(t)) == 1.0
+    assert mg.grad(lambda t: t * mg.jvp(lambda y: t + y, t, np.array(1.0))[1])(x) == 1.0
+
+
+@given(ridge_points())
+def test_nested_forward_mode_gives_second_and_third_derivatives(drawn):
+    a, x, u, v, w = drawn
+    s = a @ x
+    f = ridge(a)
+    scale = 1.0 + np.abs(a).sum() ** 3 * (1 + np.abs(u).max()) * (1 + np.abs(v).max()) * (1 + np.abs(w).max())
+    # jvp of jvp: u^T H v
+    second = mg.jvp(lambda t: mg.jvp(f, t, u)[1], x, v)[1]
+    assert_close(second, -np.sin(s) * (a @ u) * (a @ v), EXACT_RTOL, scale, "jvp of jvp")
+    # jvp of jvp of jvp: the third derivative contracted with u, v, w
+    third = mg.jvp(lambda r: mg.jvp(lambda t: mg.jvp(f, t, u)[1], r, v)[1], x, w)[1]
+    assert_close(third, -np.cos(s) * (a @ u) * (a @ v) * (a @ w), EXACT_RTOL, scale, "jvp^3")
+    # forward over the forward-over-reverse HVP: d/dt <u, H(x + t w) v>
+    fhv = mg.jvp(lambda t: (mg.hvp(f, t, v) * u).sum(), x, w)[1]
+    assert_close(fhv, -np.cos(s) * (a @ u) * (a @ v) * (a @ w), EXACT_RTOL, scale, "jvp of hvp")
+
+
+@given(ridge_points())
+def test_the_three_hvp_modes_agree_nested_too(drawn):
+    a, x, u, v, _ = drawn
+    s = a @ x
+    scale = 1.0 + np.abs(a).sum() ** 3 * (1 + np.abs(u).max()) * (1 + np.abs(v).max())
+    third = -np.cos(s) * (a @ u) * (a @ v) * a
+    for mode in ("fwd-rev", "rev-rev", "rev-fwd"):
+        assert_close(mg.hvp(ridge(a), x, v, mode=mode), -np.sin(s) * (a @ v) * a, EXACT_RTOL, scale, mode)
+        out = mg.grad(lambda t: (mg.hvp(ridge(a), t, v, mode=mode) * u).sum())(x)
+        assert_close(out, third, EXACT_RTOL, scale, f"grad of hvp ({mode})")
+
+
+def test_jvp_docstring_example_and_a_forward_pass_that_keeps_no_graph():
+    value, tangent = mg.jvp(lambda t: t ** 2, np.array([1.0, 3.0]), np.array([1.0, 0.0]))
+    np.testing.assert_array_equal(value, [1.0, 9.0])
+    np.testing.assert_array_equal(tangent, [2.0, 0.0])
+    seen = []
+    mg.jvp(lambda t: seen.append(mg.tanh(t) * t) or seen[-1], np.ones(3), np.ones(3))
+    assert not seen[0].requires_grad  # top level: a forward sweep records no reverse graph
+
+
+def test_forward_mode_costs_less_than_two_reverse_sweeps():
+    # Deterministic work (array elements produced): one forward pass with tangents vs the old
+    # route, a VJP of a VJP (a reverse sweep recorded as a graph and swept again).
+    A = np.random.default_rng(0).standard_normal((50, 50))
+    f = lambda t: mg.tanh(A @ mg.tanh(A @ t))
+    x0, v = np.ones(50), np.ones(50)
+    before = mg.op_count()[1]
+    _, forward = mg.jvp(f, x0, v)
+    forward_work = mg.op_count()[1] - before
+
+    def vjp_of_vjp():
+        x = mg.Tensor(x0, requires_grad=True)
+        y = f(x)
+        u = mg.Tensor(np.zeros(y.shape), requires_grad=True)
+        (jt_u,) = mg.backprop(y, [x], u, create_graph=True)
+        (jv,) = mg.backprop((jt_u * v).sum(), [u])
+        return jv.data
+
+    before = mg.op_count()[1]
+    reverse = vjp_of_vjp()
+    reverse_work = mg.op_count()[1] - before
+    np.testing.assert_allclose(forward, reverse, rtol=1e-12)
+    assert forward_work < 0.6 * reverse_work
+
+
+def test_fwd_rev_hvp_does_less_work_than_rev_rev():
+    net = mg.nn.TwoLayerNet(d=3, m=200, activation="tanh")
+    X = np.random.default_rng(0).standard_normal((64, 3))
+    y = np.sin(X[:, 0])
+    theta = net.init(seed=0)
+    v = np.random.default_rng(1).standard_normal(theta.size)
+    loss = lambda t: net._loss_tensor(t, X, y)
+    work = {}
+    for mode in ("fwd-rev", "rev-rev"):
+        before = mg.op_count()[1]
+        work[mode] = (mg.hvp(loss, theta, v, mode=mode), mg.op_count()[1] - before)
+    np.testing.assert_allclose(work["fwd-rev"][0], work["rev-rev"][0], rtol=1e-11, atol=1e-14)
+    assert work["fwd-rev"][1] < work["rev-rev"][1]
+
+
+def test_hvp_refuses_an_unknown_mode():
+    with pytest.raises(ValueError, match=r"hvp: mode must be one of \('fwd-rev', 'rev-rev', 'rev-fwd'\), got 'fwd'"):
+        mg.hvp(lambda t: (t * t).sum(), np.ones(2), np.ones(2), mode="fwd")
+
+
+def test_a_jvp_rule_of_the_wrong_shape_names_the_op():
+    from minigrad.tensor import as_tensor, make_node
+
+    def bad(a):
+        a = as_tensor(a)
+        return make_node(a.data * 2, (a,), lambda g, out: (g * 2,), "bad_op", lambda dots, out: mg.Tensor(np.ones(5)))
+
+    with pytest.raises(ValueError, match=r"jvp rule of op 'bad_op' returned a tangent of shape \(5,\) "
+                                         r"for an output of shape \(3,\)"):
+        mg.jvp(bad, np.ones(3), np.ones(3))

@@ -20,23 +20,29 @@ from zoo import FD_RTOL
 # ---------------------------------------------------------------------------
 # Custom ops written the way a student would (see ops.sin), one right, two wrong.
 # ---------------------------------------------------------------------------
+def sin_jvp(a):
+    """The right forward rule for sin: the tangent of sin(a) is cos(a) da."""
+    return lambda dots, out: mg.mul(dots[0], mg.cos(a))
+
+
 def good_sin(a):
-    """sin with the right rule, written with Tensor ops: d/da = cos(a)."""
+    """sin with the right rules, written with Tensor ops: d/da = cos(a)."""
     a = as_tensor(a)
-    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.cos(a)),), "good_sin")
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.cos(a)),), "good_sin", sin_jvp(a))
 
 
 def sin_with_wrong_rule(a):
-    """sin whose rule says d/da = +sin(a) instead of cos(a): a wrong gradient."""
+    """sin whose vjp rule says d/da = +sin(a) instead of cos(a): a wrong gradient."""
     a = as_tensor(a)
-    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.sin(a)),), "wrong_sin")
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.sin(a)),), "wrong_sin", sin_jvp(a))
 
 
 def sin_that_leaves_the_graph(a):
-    """sin whose rule computes cos(a) with numpy: the right gradient, but a constant
+    """sin whose vjp rule computes cos(a) with numpy: the right gradient, but a constant
     as far as the graph knows, so d/da of the gradient misses the -sin(a) term."""
     a = as_tensor(a)
-    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.Tensor(np.cos(a.data))),), "detached_sin")
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.Tensor(np.cos(a.data))),), "detached_sin",
+                     sin_jvp(a))
 
 
 def objective(sin_op):
@@ -87,12 +93,17 @@ def test_the_wrong_rules_are_caught_at_any_point(x, seed):
 # ---------------------------------------------------------------------------
 # check_op: the op inside a composition, where its cotangent moves with x.
 # ---------------------------------------------------------------------------
-def sin_with(rule):
-    """sin(a) with the vjp rule ``rule(g, a)``, returning the cotangent for a."""
+def sin_with(rule, jvp_rule=None):
+    """sin(a) with the vjp rule ``rule(g, a)`` (returning the cotangent for a) and the jvp
+    rule ``jvp_rule(da, a)`` (returning the tangent of the result; default: the right one)."""
     def op(a):
         a = as_tensor(a)
-        return make_node(np.sin(a.data), (a,), lambda g, out: (rule(g, a),), "student_sin")
+        jvp = sin_jvp(a) if jvp_rule is None else (lambda dots, out: jvp_rule(dots[0], a))
+        return make_node(np.sin(a.data), (a,), lambda g, out: (rule(g, a),), "student_sin", jvp)
     return op
+
+
+RIGHT_VJP = lambda g, a: mg.mul(g, mg.cos(a))  # noqa: E731
 
 
 WRONG_SIN_RULES = {
@@ -146,15 +157,78 @@ def test_check_op_on_binary_ops_with_broadcasting_and_reductions():
     def mul_with_detached_cotangent(x, y):
         x, y = as_tensor(x), as_tensor(y)
         rule = lambda g, out: (mg.Tensor(g.data) * y, g * x)
-        return make_node(x.data * y.data, (x, y), rule, "student_mul")
+        return make_node(x.data * y.data, (x, y), rule, "student_mul",
+                         lambda dots, out: dots[0] * y + x * dots[1])
 
     assert mg.check.check_op(mul_with_detached_cotangent, a, b) > 1e-2
+
+
+WRONG_SIN_JVP_RULES = {
+    # the tangent right in value but computed with numpy: invisible to first-order checks and to
+    # forward-over-reverse; reverse over forward differentiates it and finds it constant
+    "tangent_detached": lambda da, a: mg.Tensor(da.data * np.cos(a.data)),
+    # only the slope detached
+    "slope_detached": lambda da, a: mg.mul(da, mg.Tensor(np.cos(a.data))),
+    # a wrong derivative, a dropped factor
+    "wrong_slope": lambda da, a: mg.mul(da, mg.sin(a)),
+    "tangent_ignored": lambda da, a: mg.cos(a),
+}
+
+
+@pytest.mark.parametrize("kind", WRONG_SIN_JVP_RULES)
+def test_check_op_flags_every_kind_of_wrong_jvp_rule(kind):
+    op = sin_with(RIGHT_VJP, WRONG_SIN_JVP_RULES[kind])
+    assert mg.check.check_op(op, X0) > 1e-2, kind
+    assert mg.check.check_op(op, X0, modes=("rev-rev",)) < FD_RTOL  # reverse mode never runs a jvp rule
+
+
+def test_which_check_sees_a_detached_jvp_rule():
+    op = sin_with(RIGHT_VJP, WRONG_SIN_JVP_RULES["tangent_detached"])
+    F = lambda t: (mg.sin(op(mg.tanh(t)) + 0.3) * np.array([1.0, -2.0, 0.5, 1.5])).sum()
+    assert mg.check.check_jvp(F, X0) < FD_RTOL  # the tangent's value is right...
+    assert mg.check.check_hvp(F, X0, V0, mode="fwd-rev") < FD_RTOL  # ... and fwd-rev only uses its value
+    assert mg.check.check_hvp(F, X0, V0, mode="rev-fwd") > 1e-2  # reverse over forward differentiates it
+
+
+def mul_with_a_dropped_jvp_term(x, y):
+    """a * b whose jvp rule forgets the a db term."""
+    x, y = as_tensor(x), as_tensor(y)
+    return make_node(x.data * y.data, (x, y), lambda g, out: (g * y, g * x), "student_mul",
+                     lambda dots, out: dots[0] * y if dots[0] is not None else mg.Tensor(np.zeros(out.shape)))
+
+
+def test_a_dropped_term_in_a_jvp_rule_is_caught_by_check_jvp_and_fwd_rev():
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-2, 2, (3, 1)), rng.uniform(-2, 2, (1, 2))
+    assert mg.check.check_op(mul_with_a_dropped_jvp_term, a, b) > 1e-2
+    F = lambda t: (mg.sin(mul_with_a_dropped_jvp_term(t[:3].reshape(3, 1), t[3:].reshape(1, 2))) ** 2).sum()
+    z = np.concatenate([a.ravel(), b.ravel()])
+    assert mg.check.check_jvp(F, z) > 1e-2
+    assert mg.check.check_hvp(F, z, mode="fwd-rev") > 1e-2
+    assert mg.check.check_hvp(F, z, mode="rev-rev") < FD_RTOL
+
+
+def test_an_op_without_a_jvp_rule_works_in_reverse_mode_and_names_itself_in_forward_mode():
+    def vjp_only_sin(a):
+        a = as_tensor(a)
+        return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, mg.cos(a)),), "vjp_only_sin")
+
+    f = lambda t: vjp_only_sin(t).sum()
+    np.testing.assert_allclose(mg.grad(f)(X0), np.cos(X0), rtol=1e-15)
+    np.testing.assert_allclose(mg.hvp(f, X0, V0, mode="rev-rev"), -np.sin(X0) * V0, rtol=1e-15)
+    assert mg.check.check_op(vjp_only_sin, X0, modes=("rev-rev",)) < FD_RTOL
+    for call in (lambda: mg.hvp(f, X0, V0), lambda: mg.jvp(f, X0, V0), lambda: mg.check.check_op(vjp_only_sin, X0)):
+        with pytest.raises(TypeError, match=r"reached op 'vjp_only_sin', which has no Jacobian-vector rule: "
+                                            r"pass jvp=\.\.\. to make_node .* mode='rev-rev'"):
+            call()
 
 
 def test_check_op_is_deterministic_and_refuses_bad_input():
     assert mg.check.check_op(mg.tanh, X0, seed=3) == mg.check.check_op(mg.tanh, X0, seed=3)
     with pytest.raises(ValueError, match="at least one input"):
         mg.check.check_op(mg.tanh)
+    with pytest.raises(ValueError, match="check_op: modes must be a non-empty selection"):
+        mg.check.check_op(mg.tanh, X0, modes=("fwd-fwd",))
     with pytest.raises(ValueError, match=r"check_op \(input 0\): x must be finite"):
         mg.check.check_op(mg.tanh, np.array([np.nan, 1.0]))
 
@@ -216,7 +290,8 @@ def test_relative_error_refuses_non_finite_values_naming_the_side(bad):
 def nan_gradient_sin(a):
     """sin whose rule returns NaN: a check must refuse it, not score it 0."""
     a = as_tensor(a)
-    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, np.nan),), "nan_sin")
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, np.nan),), "nan_sin",
+                     lambda dots, out: mg.mul(dots[0], np.nan))
 
 
 def test_a_nan_derivative_is_an_error_in_every_check():
@@ -233,14 +308,16 @@ def nan_hessian_sin(a):
     """sin whose gradient is right but whose second derivative is NaN."""
     a = as_tensor(a)
     def cos_with_nan_rule(t):
-        return make_node(np.cos(t.data), (t,), lambda g, out: (mg.mul(g, np.nan),), "nan_cos")
-    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, cos_with_nan_rule(a)),), "sin")
+        return make_node(np.cos(t.data), (t,), lambda g, out: (mg.mul(g, np.nan),), "nan_cos",
+                         lambda dots, out: mg.mul(dots[0], np.nan))
+    return make_node(np.sin(a.data), (a,), lambda g, out: (mg.mul(g, cos_with_nan_rule(a)),), "sin",
+                     lambda dots, out: mg.mul(dots[0], cos_with_nan_rule(a)))
 
 
 def test_a_nan_second_derivative_is_an_error_naming_the_engine_side():
     f = lambda t: nan_hessian_sin(t).sum()
     assert mg.check.check_grad(f, X0) < 1e-9
-    with pytest.raises(ValueError, match=r"check_hvp, <u, H v> along direction 0: the engine value is not finite"):
+    with pytest.raises(ValueError, match=r"check_hvp \(fwd-rev\), <u, H v> along direction 0: the engine value is not finite"):
         mg.check.check_hvp(f, X0)
 
 

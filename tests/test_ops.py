@@ -12,14 +12,17 @@ cotangent fails here, while it would pass under the constant cotangent of sum(w 
                    coordinate by coordinate (mg.check.numerical_grad), to 1e-6 relative;
 * H v           == finite differences of grad f along v (mg.check.check_hvp), 1e-6;
 * H             == its closed form written independently in numpy (zoo.*_hessian);
-* mg.hessian    == the HVPs H e_j stacked as columns; <u, H v> = <v, H u>; H v linear in v.
+* mg.hessian    == the HVPs H e_j stacked as columns; <u, H v> = <v, H u>; H v linear in v;
+* J v (forward mode, the jvp rules) == central differences (mg.check.check_jvp), and
+  <u, J v> == <J^T u, v> with J^T u from the vjp rules: the two rules are transposes;
+* H v by forward-over-reverse == reverse-over-reverse == reverse-over-forward.
 
 Then the same derivative checks on random expression trees up to six ops deep.
 """
 
 import numpy as np
 import pytest
-from hypothesis import event, find, given, settings
+from hypothesis import assume, event, find, given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -120,8 +123,8 @@ def test_check_op_passes_every_zoo_op(op, data):
 
 
 def public_ops():
-    """Every op in mg.ops.__all__ and every function minigrad exports from ops.py."""
-    exported = {name for name in dir(mg) if getattr(getattr(mg, name), "__module__", None) == "minigrad.ops"}
+    """Every op in mg.ops.__all__ and every function minigrad exports from minigrad.ops."""
+    exported = {name for name in dir(mg) if str(getattr(getattr(mg, name), "__module__", "")).startswith("minigrad.ops")}
     return sorted(set(mg.ops.__all__) | exported)
 
 
@@ -166,6 +169,49 @@ def test_stable_ops_at_large_magnitudes(op, data):
                      f"{op.name}: Hessian at large inputs vs closed form")
 
 
+def raw_op(case):
+    """z -> op(unpack(z)): the op itself, flattened input, output of the op's shape."""
+    shapes = [a.shape for a in case.inputs]
+    return lambda z: case.op.engine(*zoo.unpack(z, shapes))
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_jvp_equals_central_differences(op, data):
+    case = data.draw(zoo.cases(op), label="case")
+    assert mg.check.check_jvp(raw_op(case), case.x0, seed=case.seed) < FD_RTOL
+    assert mg.check.check_jvp(case.f, case.x0, seed=case.seed) < FD_RTOL
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_jvp_and_vjp_rules_are_transposes(op, data):
+    # <u, J v> (forward mode) == <J^T u, v> (reverse mode) for random u (output shape), v (input shape).
+    case = data.draw(zoo.cases(op), label="case")
+    f = raw_op(case)
+    rng = np.random.default_rng(case.seed)
+    v = rng.standard_normal(case.x0.shape)
+    value, Jv = mg.jvp(f, case.x0, v)
+    u = rng.standard_normal(np.shape(value))
+    JTu = mg.grad(lambda z: (f(z) * u).sum(), allow_unused=True)(case.x0)
+    scale = case.scale() * (1.0 + np.abs(u).sum()) * (1.0 + np.abs(v).sum())
+    assert_close(np.sum(u * Jv), np.sum(JTu * v), EXACT_RTOL, scale, f"{op.name}: <u, J v> vs <J^T u, v>")
+
+
+@pytest.mark.parametrize("op", OPS)
+@fewer_examples
+@given(data=st.data())
+def test_the_three_hvp_modes_agree(op, data):
+    case = data.draw(zoo.cases(op), label="case")
+    (v,) = case.directions(1)
+    fwd_rev = mg.hvp(case.f, case.x0, v)
+    scale = case.scale() * (1.0 + np.abs(v).sum())
+    for mode in ("rev-rev", "rev-fwd"):
+        assert_close(mg.hvp(case.f, case.x0, v, mode=mode), fwd_rev, EXACT_RTOL, scale, f"{op.name}: {mode} vs fwd-rev")
+
+
 # ---------------------------------------------------------------------------
 # The classic broadcast pairs, every one of them, for every binary op (deterministic).
 # ---------------------------------------------------------------------------
@@ -201,10 +247,17 @@ def test_classic_broadcast_pairs(op, shapes):
 def compositions(draw):
     n = draw(st.integers(1, 4), label="n")
     tree = draw(S.expressions(n, zoo.COMPOSABLE_UNARY, zoo.COMPOSABLE_BINARY, max_depth=6), label="tree")
+    assume(uses_x(tree))  # a tree of constants only is not connected to x: the transforms refuse it
     x0 = draw(S.bounded((n,)), label="x0")
     seed = draw(S.seeds(), label="seed")
     event(f"depth {S.tree_depth(tree)}")
     return tree, x0, seed
+
+
+def uses_x(tree) -> bool:
+    if tree[0] in ("unary", "binary"):
+        return any(uses_x(sub) for sub in tree[2:])
+    return tree[0] != "const"
 
 
 def scalarized(tree, n, seed):
@@ -242,6 +295,12 @@ def test_composition_hvp(drawn):
     directions = [rng.standard_normal(x0.shape) for _ in range(3)]
     assert mg.check.check_hvp(f, x0, directions[0], seed=seed) < FD_RTOL
     assert_hessian_consistent(f, x0, directions, "composition")
+    assert mg.check.check_jvp(f, x0, seed=seed) < FD_RTOL
+    assert mg.check.check_jvp(lambda t: zoo.evaluate(tree, t), x0, seed=seed) < FD_RTOL
+    scale = 1.0 + np.abs(mg.hessian(f, x0)).sum() * np.abs(directions[1]).max()
+    fwd_rev = mg.hvp(f, x0, directions[1])
+    for mode in ("rev-rev", "rev-fwd"):
+        assert_close(mg.hvp(f, x0, directions[1], mode=mode), fwd_rev, EXACT_RTOL, scale, f"composition: {mode}")
 
 
 def test_transpose_accepts_negative_axes_like_numpy():
@@ -313,3 +372,14 @@ def test_logsumexp_is_exact_in_the_thousands(scale):
     v = np.array([1.0, -1.0, 2.0])
     s = np.array([0.25, 0.25, 0.5])
     np.testing.assert_allclose(mg.hvp(mg.logsumexp, x0, v), s * v - s * (s @ v), rtol=tol, atol=tol)
+
+
+def test_the_fused_tanh_rules_broadcast_and_pass_check_op():
+    # tanh_backward(u, t) = u (1 - t^2) and its tangent are fused primitives (one array each in
+    # a forward-over-reverse HVP through tanh); with broadcasting, as tanh_backward allows it.
+    rng = np.random.default_rng(5)
+    scalar, vector = rng.uniform(-2, 2, ()), rng.uniform(-2, 2, (3,))
+    assert mg.check.check_op(mg.ops.tanh_backward, scalar, vector) < FD_RTOL
+    assert mg.check.check_op(mg.ops.tanh_backward_tangent, scalar, scalar, vector, vector) < FD_RTOL
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(mg.grad(lambda t: mg.tanh(t).sum())(x), 1 - np.tanh(x) ** 2, rtol=1e-15)

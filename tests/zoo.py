@@ -194,6 +194,22 @@ def binary_elementwise_hessian(second_partials):
     return hessian
 
 
+def same_shape_elementwise_hessian(second_partials):
+    """Elementwise op phi(x_1, ..., x_k) of k arrays of one shape: block (i, j) of the
+    Hessian of sum(w * phi) is diag(w * d^2 phi / dx_i dx_j). ``second_partials(*arrays)``
+    returns {(i, j): array} for i <= j, the missing pairs being zero."""
+    def hessian(inputs, w):
+        size = inputs[0].size
+        H = np.zeros((len(inputs) * size,) * 2)
+        for (i, j), value in second_partials(*inputs).items():
+            block = np.diag(np.ravel(np.asarray(w) * value))
+            H[i * size:(i + 1) * size, j * size:(j + 1) * size] += block
+            if i != j:
+                H[j * size:(j + 1) * size, i * size:(i + 1) * size] += block
+        return H
+    return hessian
+
+
 def bilinear_hessian(inputs, w) -> np.ndarray:
     """matmul: f = sum_ij w_ij sum_l A_il B_lj, so d^2 f / dA_il dB_qj = w_ij [l = q].
 
@@ -343,6 +359,13 @@ OPS: list[Op] = [
     unary("sin", mg.sin, np.sin, lambda x: -np.sin(x)),
     unary("cos", mg.cos, np.cos, lambda x: -np.cos(x)),
     unary("tanh_slope", mg.tanh_slope, lambda t: 1.0 - t**2, lambda t: np.full_like(t, -2.0)),
+    binary("tanh_backward", mg.ops.tanh_backward, lambda u, t: u * (1.0 - t**2), lambda U, T: (0.0, -2.0 * T, -2.0 * U)),
+    # du (1 - t^2) - 2 t u dt, inputs (u, du, t, dt)
+    Op("tanh_backward_tangent", 4, mg.ops.tanh_backward_tangent,
+       lambda u, du, t, dt: du * (1.0 - t**2) - 2.0 * t * u * dt,
+       S.one_shape(S.bounded, S.bounded, S.bounded, S.bounded),
+       same_shape_elementwise_hessian(lambda u, du, t, dt: {
+           (0, 2): -2.0 * dt, (0, 3): -2.0 * t, (1, 2): -2.0 * t, (2, 2): -2.0 * du, (2, 3): -2.0 * u})),
     unary("sigmoid_slope", mg.sigmoid_slope, lambda s: s * (1.0 - s), lambda s: np.full_like(s, -2.0)),
     unary("abs", mg.abs, np.abs, np.zeros_like, S.away_from_zero, stable=True),
     unary("sqrt", mg.sqrt, np.sqrt, lambda x: -0.25 * x ** -1.5, S.positive),
