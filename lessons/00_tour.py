@@ -22,13 +22,14 @@ Run it:  python -m lessons 0
 # f(x) = sum_i x_i tanh(x_i). By hand: df/dx_i = tanh(x_i) + x_i (1 - tanh(x_i)^2).
 
 # %%
-import time
+from lessons.harness import Lesson  # first: it sets the BLAS threads before numpy loads
 
-import matplotlib.pyplot as plt
-import numpy as np
+import time  # noqa: E402
 
-import minigrad as mg
-from lessons.harness import Lesson
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import minigrad as mg  # noqa: E402
 
 lesson = Lesson(0, "A tour of the engine")
 rng = np.random.default_rng(0)
